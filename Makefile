@@ -1,0 +1,53 @@
+# Two commands for a new machine:  `make book`  and  `make test`.
+# Each creates .venv (Python 3.11+) and installs requirements.txt and lossguide itself.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export JUPYTER_PLATFORM_DIRS := 1
+export TF_CPP_MIN_LOG_LEVEL  := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+export PYTHONDONTWRITEBYTECODE := 1
+# Strict: warnings are errors, missing references are errors, report them all.
+JB_BUILD := $(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
+
+.PHONY: book book-exec test test-package test-notebooks test-build lab clean venv
+
+# The virtualenv is (re)installed whenever requirements.txt or pyproject.toml is newer than it.
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: $(STAMP)
+
+## make book: build the HTML book from the committed chapter outputs
+book: $(STAMP)
+	$(JB_BUILD)
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+## make book-exec: re-execute every chapter in a fresh kernel (in place), then build
+book-exec: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=600 book/*.ipynb
+	$(JB_BUILD)
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+## make test: package tests and doctests, nbval on every chapter, strict build
+test: $(STAMP)
+	@echo "== 1/3 pytest: tests/ and doctests of lossguide =="
+	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra
+	@echo "== 2/3 nbval: every chapter re-executed and compared cell by cell =="
+	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra
+	@echo "== 3/3 strict book build (-W -n --keep-going) =="
+	$(JB_BUILD)
+	@echo "make test: all checks passed"
+
+## make lab: open the chapters in JupyterLab, in this environment
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+clean:
+	rm -rf _build

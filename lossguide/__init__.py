@@ -1,0 +1,28 @@
+"""lossguide: stable NumPy twins of the Keras losses, their gradients, SymPy
+derivations, and the data sets, experiments and plots of the lossguide book.
+
+Chapters use it as ``import lossguide as lg`` and call :func:`lg.setup` in their
+first cell. Importing lossguide never imports TensorFlow or Keras: modules that
+train models import them inside functions, so :func:`setup` can still configure
+TensorFlow's logging before it loads.
+"""
+
+from . import datasets, derive, experiments, gradients, losses, plots
+from ._setup import SetupInfo, setup
+from .recommend import Recommendation, recommend
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Recommendation",
+    "SetupInfo",
+    "__version__",
+    "datasets",
+    "derive",
+    "experiments",
+    "gradients",
+    "losses",
+    "plots",
+    "recommend",
+    "setup",
+]

@@ -1,0 +1,189 @@
+"""The book's harness: table of contents, committed notebooks, nbval policy, pytest scope."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+IGNORE_MARKER = "# NBVAL_IGNORE_OUTPUT"
+MAX_IGNORED_FRACTION = 0.10
+
+
+def toc_files() -> list[str]:
+    """Every `file:` entry of _toc.yml (and the root), without suffix."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    return files
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(notebook: dict) -> list[dict]:
+    return [c for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    text = cell.get("source", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def output_text(output: dict) -> str:
+    if output["output_type"] == "stream":
+        text = output.get("text", "")
+    elif output["output_type"] == "error":
+        text = "\n".join(output.get("traceback", []))
+    else:
+        text = output.get("data", {}).get("text/plain", "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def raises_on_purpose(cell: dict) -> bool:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return "raises-exception" in tags or "NBVAL_RAISES_EXCEPTION" in source(cell)
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "book/ holds no chapter notebooks"
+
+
+def test_every_toc_entry_exists():
+    for entry in toc_files():
+        candidates = [ROOT / f"{entry}{suffix}" for suffix in ("", ".md", ".ipynb")]
+        assert any(p.is_file() for p in candidates), f"_toc.yml lists {entry}, which does not exist"
+
+
+def test_every_page_is_in_the_toc():
+    listed = {str(Path(f).with_suffix("")) for f in toc_files()}
+    pages = sorted(BOOK.glob("*.ipynb")) + sorted(BOOK.glob("*.md"))
+    for page in pages:
+        name = str(page.relative_to(ROOT).with_suffix(""))
+        assert name in listed, f"{name} is in book/ but not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+class TestCommittedNotebook:
+    def test_executed_top_to_bottom_in_one_fresh_kernel(self, path):
+        cells = [c for c in code_cells(load(path)) if source(c).strip()]
+        counts = [c.get("execution_count") for c in cells]
+        assert counts == list(range(1, len(cells) + 1)), (
+            f"{path.name}: execution counts {counts} are not 1..{len(cells)}; "
+            "run it with `make book-exec` (or nbconvert --execute --inplace)"
+        )
+        assert all(source(c).strip() for c in code_cells(load(path))), f"{path.name}: empty code cell"
+
+    def test_first_cell_sets_up_lossguide(self, path):
+        first = source(code_cells(load(path))[0])
+        assert "import lossguide as lg" in first and "lg.setup(" in first, (
+            f"{path.name}: the first code cell must `import lossguide as lg` and call lg.setup()"
+        )
+        before_setup = first.split("lg.setup(")[0]
+        assert not re.search(r"^\s*(import|from)\s+(tensorflow|keras)", before_setup, re.M), (
+            f"{path.name}: TensorFlow/Keras imported before lg.setup()"
+        )
+
+    def test_outputs_are_clean(self, path):
+        leaks = {
+            "a machine path": re.compile(r"(/root/|/home/\w+|/tmp/|/work/|\.venv|C:\\Users)"),
+            "TensorFlow log noise": re.compile(r"(oneDNN custom operations|Unable to register|TF-TRT|cuda_|"
+                                               r"rebuild TensorFlow|WARNING: All log messages|I0000|W0000)"),
+            "a Keras progress bar": re.compile(r"\d+/\d+ \S*[━=]{3,}"),
+            "a bare Figure repr": re.compile(r"<Figure size \d+x\d+ with"),
+            "a memory address": re.compile(r" at 0x[0-9a-fA-F]{6,}"),
+        }
+        for number, cell in enumerate(code_cells(load(path)), start=1):
+            for output in cell.get("outputs", []):
+                if output["output_type"] == "error":
+                    assert raises_on_purpose(cell), (
+                        f"{path.name}: code cell {number} stores an error ({output.get('ename')}) "
+                        "but is not tagged raises-exception"
+                    )
+                if output["output_type"] == "stream":
+                    assert output["name"] != "stderr", f"{path.name}: code cell {number} wrote to stderr"
+                text = output_text(output)
+                for what, pattern in leaks.items():
+                    if what == "a machine path" and output["output_type"] == "error":
+                        # Tracebacks of deliberate errors name files in site-packages.
+                        continue
+                    assert not pattern.search(text), f"{path.name}: code cell {number} output holds {what}"
+
+    def test_training_is_silent(self, path):
+        for number, cell in enumerate(code_cells(load(path)), start=1):
+            for call in re.findall(r"\.(?:fit|evaluate|predict)\((.*?)\)\s*$", source(cell), re.S | re.M):
+                assert "verbose=0" in call, f"{path.name}: code cell {number} trains or evaluates without verbose=0"
+
+    def test_few_outputs_are_ignored_and_each_ignore_says_why(self, path):
+        producing = [c for c in code_cells(load(path)) if c.get("outputs")]
+        ignored = [c for c in producing if IGNORE_MARKER in source(c)]
+        for cell in ignored:
+            lines = source(cell).splitlines()
+            index = next(i for i, line in enumerate(lines) if IGNORE_MARKER in line)
+            reason = lines[index].split(IGNORE_MARKER, 1)[1].strip(" :—-")
+            following = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            assert reason or following.startswith("#"), (
+                f"{path.name}: every {IGNORE_MARKER} needs a comment saying why the output cannot be deterministic"
+            )
+        if producing:
+            fraction = len(ignored) / len(producing)
+            assert fraction <= MAX_IGNORED_FRACTION, (
+                f"{path.name}: {len(ignored)} of {len(producing)} output cells ignored by nbval "
+                f"({fraction:.0%} > {MAX_IGNORED_FRACTION:.0%})"
+            )
+
+    def test_uses_the_python3_kernel(self, path):
+        kernelspec = load(path).get("metadata", {}).get("kernelspec", {})
+        assert kernelspec.get("name") == "python3", f"{path.name}: kernelspec is {kernelspec}"
+
+
+def test_pytest_does_not_collect_the_build_folder(tmp_path):
+    """A built book holds copies of every notebook under _build/: pytest must skip them."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_real.py").write_text("def test_real():\n    pass\n")
+    build = tmp_path / "_build" / "jupyter_execute"
+    build.mkdir(parents=True)
+    (build / "test_copy.py").write_text("def test_copy():\n    pass\n")
+    shutil.copy(NOTEBOOKS[0], build / "chapter.ipynb")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "--nbval", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert "test_real" in done.stdout, done.stdout + done.stderr
+    assert "_build" not in done.stdout, f"pytest collected the build folder:\n{done.stdout}"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and "make book" in readme
+    assert re.search(r"^exec make test$", ci, re.M), ".ci/run must run `make test`"
+
+
+def test_the_book_loads_nothing_from_a_cdn():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert "sphinx-mathjax-offline" in config["sphinx"]["extra_extensions"]
+    assert config["execute"]["execute_notebooks"] == "auto"
