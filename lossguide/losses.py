@@ -1,0 +1,751 @@
+"""Per-sample NumPy twins of the Keras 3 loss functions, computed stably in float64.
+
+Each function takes ``(y_true, y_pred, *, options)`` with the name, options and
+semantics of the ``keras.losses`` function of the same name, and returns the
+per-sample losses as a float64 array: the element-wise loss reduced over the
+last axis (mean, or sum for the cross-entropies, KL divergence and categorical
+hinge, exactly as Keras does). Callers reduce further, e.g. ``.mean()``.
+
+Where Keras deviates from the exact mathematics, these functions follow Keras so
+values agree, and say so:
+
+* on the probability path (``from_logits=False``) probabilities are clipped to
+  ``[EPSILON, 1 - EPSILON]`` with ``EPSILON = 1e-7`` (``keras.backend.epsilon()``),
+  so a cross-entropy term is at most ``-log(1e-7) ≈ 16.118``, never inf;
+* hinge losses convert {0, 1} labels to {-1, 1}; MSLE clips at ``EPSILON``
+  before ``log1p``; MAPE divides by ``max(|y_true|, EPSILON)``.
+
+On the logits path (``from_logits=True``) nothing is clipped: the losses use
+``scipy.special.log_expit`` and ``logsumexp`` and stay finite and exact for
+logits of any size.
+
+Shapes follow the Keras loss classes (which ``model.compile`` uses): when one
+argument has shape ``(n,)`` and the other ``(n, 1)``, the first gains a trailing
+axis (see :func:`lossguide._validation.align_ranks`). Any other shape mismatch
+is a ``ValueError``; the functional Keras forms of ``hinge``, ``poisson`` and
+``kl_divergence`` would instead broadcast ``(n,)`` against ``(n, 1)`` into an
+``(n, n)`` grid, silently.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp
+
+from ._validation import (
+    align_ranks,
+    as_float_array,
+    check_bool,
+    check_greater_than,
+    check_hinge_labels,
+    check_probabilities,
+    check_rows_sum_to_one,
+    check_same_shape,
+    check_scalar,
+    check_sparse_labels,
+)
+
+__all__ = [
+    "EPSILON",
+    "NAMES",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
+    "weighted_binary_crossentropy",
+]
+
+#: Keras's fuzz factor, ``keras.backend.epsilon()``: the clipping bound for probabilities.
+EPSILON = 1e-7
+
+_LOG_2 = math.log(2.0)
+
+
+def _pair(y_true, y_pred, pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+    """Validate, convert to float64 and align the two arguments as Keras's loss classes do."""
+    truth = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, pred_name)
+    truth, prediction = align_ranks(truth, prediction)
+    check_same_shape(truth, prediction, ("y_true", pred_name))
+    return truth, prediction
+
+
+def _per_sample_mean(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values.mean(axis=-1), dtype=np.float64)
+
+
+def _per_sample_sum(values: np.ndarray) -> np.ndarray:
+    return np.asarray(values.sum(axis=-1), dtype=np.float64)
+
+
+def _check_classes(y_pred: np.ndarray, loss_name: str) -> None:
+    # Keras only warns here, but with one class the loss is a constant: no signal.
+    if y_pred.shape[-1] < 2:
+        raise ValueError(
+            f"{loss_name} needs at least 2 classes on the last axis, got y_pred of shape "
+            f"{y_pred.shape}; for a single sigmoid output use binary_crossentropy"
+        )
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def mean_squared_error(y_true, y_pred) -> np.ndarray:
+    """Mean squared error per sample (Keras: ``keras.losses.mean_squared_error``).
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} (y_j - \\hat y_j)^2
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, same shape ``(..., d)``
+        ``(n,)`` against ``(n, 1)`` is aligned as in Keras.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(...)``.
+
+    Examples
+    --------
+    >>> mean_squared_error([[1, 0], [0, 1]], [[0.95, 0.03], [0.3, 0.8]])
+    array([0.0017, 0.065 ])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    return _per_sample_mean(np.square(truth - prediction))
+
+
+def mean_absolute_error(y_true, y_pred) -> np.ndarray:
+    """Mean absolute error per sample (Keras: ``keras.losses.mean_absolute_error``).
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} |y_j - \\hat y_j|
+
+    Examples
+    --------
+    >>> mean_absolute_error([[1.0, 2.0], [0.0, 0.0]], [[1.5, 2.0], [1.0, -1.0]])
+    array([0.25, 1.  ])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    return _per_sample_mean(np.abs(truth - prediction))
+
+
+def mean_absolute_percentage_error(y_true, y_pred) -> np.ndarray:
+    """Mean absolute percentage error per sample, in percent.
+
+    Keras twin: ``keras.losses.mean_absolute_percentage_error``. As in Keras the
+    denominator is floored at ``EPSILON``, so ``y_true = 0`` gives a huge but
+    finite value rather than inf.
+
+    .. math:: L = \\frac{100}{d} \\sum_{j=1}^{d}
+              \\frac{|y_j - \\hat y_j|}{\\max(|y_j|, \\epsilon)}
+
+    Examples
+    --------
+    >>> mean_absolute_percentage_error([[100.0, 200.0]], [[110.0, 150.0]])
+    array([17.5])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    # Keras's floor on the denominator keeps y_true = 0 finite (but huge).
+    relative = np.abs(truth - prediction) / np.maximum(np.abs(truth), EPSILON)
+    return _per_sample_mean(100.0 * relative)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred) -> np.ndarray:
+    """Mean squared logarithmic error per sample.
+
+    Keras twin: ``keras.losses.mean_squared_logarithmic_error``. As in Keras,
+    both arguments are first floored at ``EPSILON`` (so values in (-1, 0] count
+    as 1e-7). Values ``<= -1`` are rejected: :math:`\\log(1 + x)` does not exist
+    there, and Keras's silent floor would hide the mistake.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d}
+              \\bigl(\\log(1 + \\max(\\hat y_j, \\epsilon)) - \\log(1 + \\max(y_j, \\epsilon))\\bigr)^2
+
+    Examples
+    --------
+    >>> mean_squared_logarithmic_error([[0.0, 1.0]], [[0.0, 1.0]])
+    array([0.])
+    >>> mean_squared_logarithmic_error([[3.0]], [[-1.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred must be > -1 (log(1 + y_pred) is undefined), got -1 at index (0, 0)
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_greater_than(truth, "y_true", -1.0, reason="log(1 + y_true) is undefined")
+    check_greater_than(prediction, "y_pred", -1.0, reason="log(1 + y_pred) is undefined")
+    # log1p keeps full precision for small values, where log(1 + x) rounds 1 + x first.
+    log_prediction = np.log1p(np.maximum(prediction, EPSILON))
+    log_truth = np.log1p(np.maximum(truth, EPSILON))
+    return _per_sample_mean(np.square(log_prediction - log_truth))
+
+
+def huber(y_true, y_pred, *, delta=1.0) -> np.ndarray:
+    """Huber loss per sample (Keras: ``keras.losses.huber``).
+
+    Quadratic for errors up to ``delta``, linear beyond, with matching slope.
+
+    .. math:: \\ell(e) = \\begin{cases} \\tfrac12 e^2 & |e| \\le \\delta \\\\
+              \\delta |e| - \\tfrac12 \\delta^2 & |e| > \\delta \\end{cases},
+              \\qquad L = \\frac{1}{d} \\sum_j \\ell(\\hat y_j - y_j)
+
+    Parameters
+    ----------
+    delta : float, > 0
+        Where the loss turns from quadratic to linear.
+
+    Examples
+    --------
+    >>> huber([[0.0, 0.0]], [[0.5, 3.0]])
+    array([1.3125])
+    """
+    delta = check_scalar(delta, "delta", low=0.0, low_inclusive=False)
+    truth, prediction = _pair(y_true, y_pred)
+    error = prediction - truth
+    absolute = np.abs(error)
+    elementwise = np.where(
+        absolute <= delta, 0.5 * np.square(error), delta * absolute - 0.5 * delta**2
+    )
+    return _per_sample_mean(elementwise)
+
+
+def _log_cosh(x: np.ndarray) -> np.ndarray:
+    result = np.empty_like(x)
+    small = np.abs(x) < 1.0
+    # log cosh x = log1p(cosh x - 1) = log1p(2 sinh²(x/2)): no cancellation near 0,
+    # where logaddexp(x, -x) - log 2 subtracts two nearly equal numbers.
+    result[small] = np.log1p(2.0 * np.square(np.sinh(0.5 * x[small])))
+    large = x[~small]
+    # logaddexp(x, -x) = log(e^x + e^-x) without overflowing e^|x|.
+    result[~small] = np.logaddexp(large, -large) - _LOG_2
+    return result
+
+
+def log_cosh(y_true, y_pred) -> np.ndarray:
+    """Mean log-cosh of the prediction error per sample (Keras: ``keras.losses.log_cosh``).
+
+    About :math:`e^2/2` for small errors and :math:`|e| - \\log 2` for large ones.
+    Computed as ``logaddexp(e, -e) - log 2`` (finite for any finite error), and
+    as ``log1p(2 sinh²(e/2))`` for ``|e| < 1`` to keep full relative precision.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\log\\cosh(\\hat y_j - y_j)
+
+    Examples
+    --------
+    >>> log_cosh([[0.0, 0.0]], [[1e-4, 1000.0]])
+    array([499.65342641])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    return _per_sample_mean(_log_cosh(prediction - truth))
+
+
+def poisson(y_true, y_pred) -> np.ndarray:
+    """Poisson negative log-likelihood per sample, up to a term in ``y_true`` only.
+
+    Keras twin: ``keras.losses.poisson``, including its ``+ EPSILON`` inside the
+    log so that a zero rate is finite. ``y_pred`` is a rate and ``y_true`` a count,
+    so both must be ``>= 0``. The loss can be negative and is not zero at a
+    perfect prediction (its minimum over ``y_pred`` is at ``y_pred = y_true``).
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\bigl(\\hat y_j - y_j \\log(\\hat y_j + \\epsilon)\\bigr)
+
+    Examples
+    --------
+    >>> poisson([[0.0, 2.0]], [[0.0, 1.0]])
+    array([0.5])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_greater_than(prediction, "y_pred", 0.0, inclusive=True, reason="a Poisson rate")
+    check_greater_than(truth, "y_true", 0.0, inclusive=True, reason="a count")
+    return _per_sample_mean(prediction - truth * np.log(prediction + EPSILON))
+
+
+# ------------------------------------------------------------------------------ hinges
+
+
+def hinge(y_true, y_pred) -> np.ndarray:
+    """Hinge loss per sample (Keras: ``keras.losses.hinge``).
+
+    Labels are {-1, 1}; {0, 1} labels are converted to {-1, 1} as in Keras. A
+    mixture of both conventions (e.g. -1 and 0) is a ``ValueError``.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\max(0,\\ 1 - y_j \\hat y_j)
+
+    Examples
+    --------
+    >>> hinge([[1, -1]], [[0.3, -2.0]])
+    array([0.35])
+    >>> hinge([[1, 0]], [[0.3, -2.0]])
+    array([0.35])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    signs = check_hinge_labels(truth)
+    return _per_sample_mean(np.maximum(1.0 - signs * prediction, 0.0))
+
+
+def squared_hinge(y_true, y_pred) -> np.ndarray:
+    """Squared hinge loss per sample (Keras: ``keras.losses.squared_hinge``).
+
+    Labels as in :func:`hinge`.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\max(0,\\ 1 - y_j \\hat y_j)^2
+
+    Examples
+    --------
+    >>> squared_hinge([[1, -1]], [[0.3, -2.0]])
+    array([0.245])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    signs = check_hinge_labels(truth)
+    return _per_sample_mean(np.square(np.maximum(1.0 - signs * prediction, 0.0)))
+
+
+def categorical_hinge(y_true, y_pred) -> np.ndarray:
+    """Categorical (multi-class) hinge loss per sample (Keras: ``keras.losses.categorical_hinge``).
+
+    The score of the true class must beat the best other score by a margin of 1.
+    ``y_true`` is one-hot (values in [0, 1]); Keras would also accept {-1, 1}
+    labels, but its formula then computes a different quantity, so they are
+    rejected here.
+
+    .. math:: L = \\max\\Bigl(0,\\ 1 + \\max_j (1 - y_j)\\hat y_j - \\sum_j y_j \\hat y_j\\Bigr)
+
+    Examples
+    --------
+    >>> categorical_hinge([[0, 1, 0]], [[0.5, 1.2, 0.9]])
+    array([0.7])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    positive = np.sum(truth * prediction, axis=-1)
+    negative = np.max((1.0 - truth) * prediction, axis=-1)
+    return np.asarray(np.maximum(negative - positive + 1.0, 0.0), dtype=np.float64)
+
+
+# ----------------------------------------------------------------------- cross-entropies
+
+
+def _binary_crossentropy_elementwise(truth, prediction, from_logits):
+    """Element-wise BCE; ``truth`` already smoothed. Validates ``prediction``."""
+    if from_logits:
+        # log σ(z) = log_expit(z) and log(1 - σ(z)) = log_expit(-z): exact for any z,
+        # where log(sigmoid(z)) would round σ(z) to 0 or 1 and return -inf.
+        return -(truth * log_expit(prediction) + (1.0 - truth) * log_expit(-prediction))
+    check_probabilities(prediction, "y_pred")
+    # Keras's clip: a certain wrong answer costs -log(1e-7) ≈ 16.1, not inf.
+    clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
+    # log1p(-p) is log(1 - p) without rounding 1 - p first.
+    return -(truth * np.log(clipped) + (1.0 - truth) * np.log1p(-clipped))
+
+
+def binary_crossentropy(y_true, y_pred, *, from_logits=False, label_smoothing=0.0) -> np.ndarray:
+    """Binary cross-entropy per sample (Keras: ``keras.losses.binary_crossentropy``).
+
+    With ``from_logits=False``, ``y_pred`` holds probabilities, clipped to
+    ``[EPSILON, 1 - EPSILON]`` (``EPSILON = 1e-7``, as Keras): ``y_pred = 0``
+    with ``y_true = 1`` gives ``-log(1e-7) ≈ 16.118``, not inf. With
+    ``from_logits=True``, ``y_pred`` holds logits :math:`z` and the loss is exact
+    for any finite :math:`z` (``y_true = 1, z = -1000`` gives exactly 1000).
+
+    .. math:: \\tilde y = y (1 - s) + \\tfrac{s}{2},\\qquad
+              L = -\\frac{1}{d} \\sum_{j=1}^{d}
+              \\bigl(\\tilde y_j \\log p_j + (1 - \\tilde y_j) \\log(1 - p_j)\\bigr),
+              \\quad p = \\sigma(z) \\text{ if from\\_logits}
+
+    Parameters
+    ----------
+    y_true : array_like
+        Labels in [0, 1] (bool and integer arrays accepted).
+    y_pred : array_like
+        Probabilities in [0, 1], or logits if ``from_logits``.
+    from_logits : bool
+    label_smoothing : float in [0, 1]
+        Squeezes labels towards 0.5 by ``s``: 1 becomes ``1 - s/2``, 0 becomes ``s/2``.
+
+    Examples
+    --------
+    >>> binary_crossentropy([[1.0], [1.0]], [[0.0], [1.0]]).round(3)
+    array([16.118,  0.   ])
+    >>> binary_crossentropy([[1.0]], [[-1000.0]], from_logits=True)
+    array([1000.])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    if smoothing:
+        truth = truth * (1.0 - smoothing) + 0.5 * smoothing
+    return _per_sample_mean(_binary_crossentropy_elementwise(truth, prediction, from_logits))
+
+
+def binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    *,
+    gamma=2.0,
+    alpha=0.25,
+    apply_class_balancing=False,
+    from_logits=False,
+    label_smoothing=0.0,
+) -> np.ndarray:
+    """Binary focal cross-entropy per sample (Keras: ``keras.losses.binary_focal_crossentropy``).
+
+    Binary cross-entropy scaled by :math:`(1 - p_t)^\\gamma`, which shrinks the
+    loss of examples already classified well (Lin et al., 2017). With
+    ``apply_class_balancing``, positives are weighted by ``alpha`` and negatives
+    by ``1 - alpha``. ``gamma = 0`` without balancing is
+    :func:`binary_crossentropy`.
+
+    On the probability path the cross-entropy term is clipped as in
+    :func:`binary_crossentropy` and the focal factor uses the unclipped
+    probability, as Keras does. On the logits path nothing is clipped (Keras
+    applies a sigmoid and then clips, so the two agree only for ``|z| < ~16``).
+
+    .. math:: 1 - p_t = \\tilde y (1 - p) + (1 - \\tilde y) p,\\qquad
+              L = \\frac{1}{d} \\sum_{j=1}^{d} w_j (1 - p_{t,j})^{\\gamma}\\,
+              \\mathrm{BCE}(\\tilde y_j, p_j),\\qquad
+              w = \\alpha \\tilde y + (1 - \\alpha)(1 - \\tilde y) \\text{ or } 1
+
+    Examples
+    --------
+    >>> binary_focal_crossentropy([[0, 1]], [[0.6, 0.4]]).round(4)
+    array([0.3299])
+    >>> binary_focal_crossentropy([[1.0]], [[-1000.0]], gamma=1.0, from_logits=True)
+    array([1000.])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
+    gamma = check_scalar(gamma, "gamma", low=0.0)
+    alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0)
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    if smoothing:
+        truth = truth * (1.0 - smoothing) + 0.5 * smoothing
+    cross_entropy = _binary_crossentropy_elementwise(truth, prediction, from_logits)
+    if from_logits:
+        probability = expit(prediction)
+        # 1 - σ(z) = σ(-z): no cancellation when σ(z) is close to 1.
+        complement = expit(-prediction)
+    else:
+        probability = prediction
+        complement = 1.0 - prediction
+    one_minus_p_t = truth * complement + (1.0 - truth) * probability
+    focal = np.power(one_minus_p_t, gamma) * cross_entropy
+    if apply_class_balancing:
+        focal = (truth * alpha + (1.0 - truth) * (1.0 - alpha)) * focal
+    return _per_sample_mean(focal)
+
+
+def weighted_binary_crossentropy(y_true, logits, *, pos_weight) -> np.ndarray:
+    """Binary cross-entropy from logits with positives weighted by ``pos_weight``.
+
+    Twin of ``tf.nn.weighted_cross_entropy_with_logits`` (element-wise), averaged
+    over the last axis like the Keras losses. ``pos_weight > 1`` raises recall
+    (missed positives cost more), ``< 1`` raises precision. It may be a scalar
+    or an array broadcastable to ``logits`` (e.g. one weight per class).
+
+    .. math:: L = -\\frac{1}{d} \\sum_{j=1}^{d}
+              \\bigl(w\\, y_j \\log \\sigma(z_j) + (1 - y_j) \\log(1 - \\sigma(z_j))\\bigr)
+
+    Examples
+    --------
+    >>> weighted_binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], pos_weight=3.0).round(6)
+    array([1.386294])
+    """
+    truth, scores = _pair(y_true, logits, pred_name="logits")
+    check_probabilities(truth, "y_true")
+    if np.ndim(pos_weight) == 0 and not isinstance(pos_weight, np.ndarray):
+        weight = check_scalar(pos_weight, "pos_weight", low=0.0)
+    else:
+        weight = np.asarray(pos_weight)
+        if weight.ndim == 0:
+            weight = check_scalar(weight.item(), "pos_weight", low=0.0)
+        else:
+            weight = as_float_array(weight, "pos_weight")
+            check_greater_than(weight, "pos_weight", 0.0, inclusive=True)
+            try:
+                np.broadcast_shapes(weight.shape, scores.shape)
+            except ValueError:
+                raise ValueError(
+                    f"pos_weight of shape {weight.shape} does not broadcast to logits of "
+                    f"shape {scores.shape}"
+                ) from None
+            if np.broadcast_shapes(weight.shape, scores.shape) != scores.shape:
+                raise ValueError(
+                    f"pos_weight of shape {weight.shape} would enlarge logits of shape "
+                    f"{scores.shape}"
+                )
+    # log_expit(±z) are log σ(z) and log(1 - σ(z)) without overflow or log(0).
+    elementwise = -(weight * truth * log_expit(scores) + (1.0 - truth) * log_expit(-scores))
+    return _per_sample_mean(elementwise)
+
+
+def categorical_crossentropy(
+    y_true, y_pred, *, from_logits=False, label_smoothing=0.0
+) -> np.ndarray:
+    """Categorical cross-entropy per sample (Keras: ``keras.losses.categorical_crossentropy``).
+
+    ``y_true`` is one-hot (or a distribution) over the last axis. With
+    ``from_logits=False`` each row of ``y_pred`` is first divided by its sum and
+    then clipped to ``[EPSILON, 1 - EPSILON]``, as in Keras; rows that do not sum
+    to 1 give a :class:`~lossguide._validation.ProbabilityWarning`. With
+    ``from_logits=True`` the log-softmax is computed with ``logsumexp`` and is
+    exact for logits of any size.
+
+    .. math:: \\tilde y = y (1 - s) + \\frac{s}{K},\\qquad
+              L = -\\sum_{k=1}^{K} \\tilde y_k \\log q_k,\\qquad
+              q = \\operatorname{softmax}(z) \\text{ or } \\frac{p}{\\sum_k p_k}
+
+    Examples
+    --------
+    >>> categorical_crossentropy([[0, 1, 0], [0, 0, 1]],
+    ...                          [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]).round(4)
+    array([0.0513, 2.3026])
+    >>> categorical_crossentropy([[0, 0, 1]], [[1e4, 0.0, -1e4]], from_logits=True)
+    array([20000.])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    _check_classes(prediction, "categorical_crossentropy")
+    check_probabilities(truth, "y_true")
+    check_rows_sum_to_one(truth, "y_true")
+    if smoothing:
+        truth = truth * (1.0 - smoothing) + smoothing / truth.shape[-1]
+    if from_logits:
+        # log softmax(z) = z - logsumexp(z): the shift by max(z) inside logsumexp
+        # keeps exp from overflowing, and no probability is rounded to 0 before the log.
+        log_q = prediction - logsumexp(prediction, axis=-1, keepdims=True)
+    else:
+        check_probabilities(prediction, "y_pred")
+        check_rows_sum_to_one(prediction, "y_pred")
+        totals = prediction.sum(axis=-1, keepdims=True)
+        if (totals == 0).any():
+            row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
+            raise ValueError(f"y_pred row {row} sums to 0, so it cannot be normalised")
+        # Keras renormalises the rows, then clips: each term is at most -log(1e-7).
+        log_q = np.log(np.clip(prediction / totals, EPSILON, 1.0 - EPSILON))
+    return _per_sample_sum(-(truth * log_q))
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.ndarray:
+    """Categorical cross-entropy with integer labels (Keras: ``keras.losses.sparse_categorical_crossentropy``).
+
+    ``y_true`` holds class indices with the shape of ``y_pred`` without its last
+    axis, or with a trailing axis of length 1 (``(n,)`` or ``(n, 1)`` for
+    ``y_pred`` of shape ``(n, K)``). Whole-number floats are accepted. Equals
+    :func:`categorical_crossentropy` of the one-hot labels.
+
+    On the probability path Keras clips ``y_pred`` to ``[EPSILON, 1 - EPSILON]``
+    and renormalises by the sum of the clipped row; so does this function.
+
+    .. math:: L = -\\log q_{y} = \\operatorname{logsumexp}(z) - z_{y}
+
+    Examples
+    --------
+    >>> sparse_categorical_crossentropy([2, 1], [[2, 0.5, 6], [0.1, 0, 3]],
+    ...                                 from_logits=True).round(6)
+    array([0.022155, 3.099674])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    labels = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, "y_pred")
+    if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != prediction.shape[:-1]:
+        raise ValueError(
+            "y_true must have the shape of y_pred without its last (class) axis, "
+            f"optionally followed by 1: got y_true {as_float_array(y_true, 'y_true').shape} "
+            f"and y_pred {prediction.shape}"
+        )
+    _check_classes(prediction, "sparse_categorical_crossentropy")
+    indices = check_sparse_labels(labels, prediction.shape[-1], "y_true")[..., np.newaxis]
+    if from_logits:
+        # logsumexp shifts by the row maximum, so logits of 1e4 do not overflow exp.
+        chosen = np.take_along_axis(prediction, indices, axis=-1)[..., 0]
+        return np.asarray(logsumexp(prediction, axis=-1) - chosen, dtype=np.float64)
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(prediction, "y_pred")
+    # Keras clips, takes the log and applies a softmax cross-entropy to it, which
+    # renormalises by the clipped row's sum: -log p_y + log Σ p.
+    clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
+    chosen = np.take_along_axis(clipped, indices, axis=-1)[..., 0]
+    return np.asarray(np.log(clipped.sum(axis=-1)) - np.log(chosen), dtype=np.float64)
+
+
+def kl_divergence(y_true, y_pred) -> np.ndarray:
+    """Kullback-Leibler divergence per sample (Keras: ``keras.losses.kl_divergence``).
+
+    As in Keras both arguments are clipped to ``[EPSILON, 1]`` first, so zeros in
+    ``y_true`` contribute about ``1e-7 log(1e-7 / q)`` instead of exactly 0, and
+    zeros in ``y_pred`` cost at most ``-log(1e-7)`` per unit of mass. Values
+    outside [0, 1] are rejected (Keras would clip them silently); rows that do not
+    sum to one give a :class:`~lossguide._validation.ProbabilityWarning`.
+
+    .. math:: D_{KL}(y \\,\\|\\, \\hat y) = \\sum_{k=1}^{K} y_k \\log\\frac{y_k}{\\hat y_k}
+
+    Examples
+    --------
+    >>> kl_divergence([[0.5, 0.5]], [[0.9, 0.1]]).round(6)
+    array([0.510826])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(truth, "y_true")
+    check_rows_sum_to_one(prediction, "y_pred")
+    truth = np.clip(truth, EPSILON, 1.0)
+    prediction = np.clip(prediction, EPSILON, 1.0)
+    # log y - log ŷ instead of log(y / ŷ): the quotient of two tiny values can underflow.
+    return _per_sample_sum(truth * (np.log(truth) - np.log(prediction)))
+
+
+# --------------------------------------------------------------------------- resolution
+
+_FUNCTIONS = {
+    function.__name__: function
+    for function in (
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        huber,
+        log_cosh,
+        poisson,
+        binary_crossentropy,
+        binary_focal_crossentropy,
+        hinge,
+        squared_hinge,
+        categorical_hinge,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        kl_divergence,
+    )
+}
+
+#: Canonical names of the losses with a ``keras.losses`` twin of the same name.
+#: (:func:`weighted_binary_crossentropy` twins ``tf.nn`` and needs ``pos_weight``,
+#: so it is resolvable by :func:`get` but not listed here.)
+NAMES = tuple(_FUNCTIONS)
+
+# Keras 3's own short aliases, and its class names (which compile also accepts).
+_ALIASES = {
+    "mse": "mean_squared_error",
+    "MSE": "mean_squared_error",
+    "mae": "mean_absolute_error",
+    "MAE": "mean_absolute_error",
+    "mape": "mean_absolute_percentage_error",
+    "MAPE": "mean_absolute_percentage_error",
+    "msle": "mean_squared_logarithmic_error",
+    "MSLE": "mean_squared_logarithmic_error",
+    "kld": "kl_divergence",
+    "KLD": "kl_divergence",
+    "bce": "binary_crossentropy",
+    "BCE": "binary_crossentropy",
+    "MeanSquaredError": "mean_squared_error",
+    "MeanAbsoluteError": "mean_absolute_error",
+    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
+    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
+    "Huber": "huber",
+    "LogCosh": "log_cosh",
+    "Poisson": "poisson",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "BinaryFocalCrossentropy": "binary_focal_crossentropy",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "categorical_hinge",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+    "KLDivergence": "kl_divergence",
+}
+
+# Names older tutorials use that Keras 3 rejects ("Could not interpret loss identifier").
+_REMOVED_IN_KERAS_3 = {
+    "kullback_leibler_divergence": "kl_divergence",
+    "huber_loss": "huber",
+    "logcosh": "log_cosh",
+}
+
+# Keras 3 losses with no twin here.
+_NOT_IMPLEMENTED = (
+    "cosine_similarity",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
+    "circle",
+    "ctc",
+    "dice",
+    "tversky",
+)
+
+
+def get(identifier):
+    """Resolve a loss name, a Keras alias or class name, or a callable to a loss function.
+
+    Accepts the names in :data:`NAMES`, ``"weighted_binary_crossentropy"``, the
+    aliases Keras 3 accepts (``"mse"``, ``"mae"``, ``"mape"``, ``"msle"``,
+    ``"kld"``, ``"bce"`` and upper-case forms) and Keras class names such as
+    ``"MeanSquaredError"``. A callable is returned unchanged, as in Keras.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the valid ones; for a name Keras 3 removed
+        (``"logcosh"``, ``"huber_loss"``, ``"kullback_leibler_divergence"``),
+        naming its replacement.
+    TypeError
+        If ``identifier`` is neither a string nor callable.
+
+    Notes
+    -----
+    No formula: this only maps names, :math:`\\text{name} \\mapsto L`.
+
+    Examples
+    --------
+    >>> get("mse").__name__
+    'mean_squared_error'
+    >>> get("logcosh")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'logcosh' was removed in Keras 3 (it raises "Could not interpret loss identifier"); use 'log_cosh'
+    """
+    if callable(identifier):
+        return identifier
+    if not isinstance(identifier, str):
+        raise TypeError(
+            f"identifier must be a loss name or a callable, got "
+            f"{type(identifier).__name__} {identifier!r}"
+        )
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]
+    if identifier == "weighted_binary_crossentropy":
+        return weighted_binary_crossentropy
+    if identifier in _ALIASES:
+        return _FUNCTIONS[_ALIASES[identifier]]
+    if identifier in _REMOVED_IN_KERAS_3:
+        replacement = _REMOVED_IN_KERAS_3[identifier]
+        raise ValueError(
+            f"{identifier!r} was removed in Keras 3 (it raises \"Could not interpret "
+            f"loss identifier\"); use {replacement!r}"
+        )
+    if identifier in _NOT_IMPLEMENTED:
+        raise ValueError(
+            f"{identifier!r} is a Keras loss that lossguide does not implement; "
+            f"valid names: {', '.join(NAMES)}, weighted_binary_crossentropy"
+        )
+    raise ValueError(
+        f"unknown loss identifier {identifier!r}; valid names: {', '.join(NAMES)}, "
+        f"weighted_binary_crossentropy; aliases: {', '.join(sorted(_ALIASES))}"
+    )
