@@ -1,0 +1,339 @@
+"""Tests for lossguide.plots: style, opaque figures, and each figure helper."""
+
+import io
+import re
+import sys
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+import lossguide  # noqa: E402
+from lossguide import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _has_gradient(name):
+    from lossguide import gradients, losses
+
+    canonical = losses.get(name).__name__
+    getter = getattr(gradients, "get", None)
+    if getter is not None:
+        try:
+            return getter(canonical) is not None
+        except (ValueError, KeyError):
+            return False
+    return hasattr(gradients, canonical)
+
+
+def _needs_gradients(*names):
+    missing = [n for n in names if not _has_gradient(n)]
+    return pytest.mark.skipif(bool(missing), reason=f"lossguide.gradients lacks {missing}")
+
+
+# --- style ----------------------------------------------------------------------
+
+
+def test_use_style_is_idempotent_and_sets_white_face():
+    plots.use_style()
+    first = {key: matplotlib.rcParams[key] for key in plots.STYLE}
+    plots.use_style()
+    assert {key: matplotlib.rcParams[key] for key in plots.STYLE} == first
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    assert matplotlib.rcParams["savefig.transparent"] is False
+    assert list(matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]) == list(plots.OKABE_ITO)
+
+
+def test_use_style_does_not_import_tensorflow():
+    import subprocess
+
+    code = "import lossguide.plots as p, sys; p.use_style(); print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"MPLBACKEND": "Agg", "PATH": ""})
+    assert out.stdout.strip() == "False False"
+
+
+def test_style_overrides_a_transparent_inline_default():
+    # Older matplotlib-inline set a transparent figure.facecolor in InlineBackend.rc.
+    matplotlib.rcParams["figure.facecolor"] = (1, 1, 1, 0)
+    plots.use_style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    assert fig.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
+
+
+def _png_alpha(fig):
+    """Render like IPython's inline backend does and return the alpha channel."""
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", bbox_inches="tight")
+    return matplotlib.image.imread(io.BytesIO(data), format="png")[..., 3]
+
+
+def test_figures_are_opaque_even_without_the_style():
+    with matplotlib.rc_context({"figure.facecolor": (1, 1, 1, 0), "savefig.facecolor": "auto"}):
+        ax = plots.compare_bars({"a": [1.0, 2.0]})
+        assert np.all(_png_alpha(ax.figure) == 1.0)
+
+
+# --- learning_curves ------------------------------------------------------------
+
+
+def _fake_result(metric="accuracy", seeds=(0, 1, 2), epochs=5, name="circles / hinge"):
+    rows = []
+    for seed in seeds:
+        for epoch in range(1, epochs + 1):
+            rows.append({
+                "seed": seed,
+                "epoch": epoch,
+                "train_loss": 1.0 / epoch + 0.1 * seed,
+                "test_loss": 1.2 / epoch + 0.1 * seed,
+                f"train_{metric}": 1 - 0.5 / epoch - 0.01 * seed,
+                f"test_{metric}": 1 - 0.6 / epoch - 0.01 * seed,
+            })
+    return SimpleNamespace(history=pd.DataFrame(rows), metric=metric,
+                           experiment=SimpleNamespace(name=name))
+
+
+def _band_limits(ax):
+    """(low, high) of each filled band, in drawing order."""
+    limits = []
+    for collection in ax.collections:
+        vertices = collection.get_paths()[0].vertices[:, 1]
+        limits.append((vertices.min(), vertices.max()))
+    return limits
+
+
+def test_learning_curves_mean_and_minmax():
+    result = _fake_result()
+    fig = plots.learning_curves(result)
+    assert len(fig.axes) == 2
+    loss_ax, metric_ax = fig.axes
+    assert loss_ax.get_xlabel() == metric_ax.get_xlabel() == "epoch"
+    assert metric_ax.get_ylabel() == "accuracy"
+    assert fig.get_suptitle() == "circles / hinge: mean of 3 seeds, band min–max"
+    train_line = loss_ax.get_lines()[0]
+    np.testing.assert_allclose(train_line.get_xdata(), [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(train_line.get_ydata(), 1.0 / np.arange(1, 6) + 0.1)
+    low, high = _band_limits(loss_ax)[0]  # train band: epochs 1..5, seeds 0..2
+    assert low == pytest.approx(1.0 / 5) and high == pytest.approx(1.0 + 0.2)
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == ["train", "test"]
+
+
+def test_learning_curves_sd_band_and_title():
+    result = _fake_result(metric="mse")
+    fig = plots.learning_curves(result, band="sd", title="custom")
+    assert fig.get_suptitle() == "custom: mean of 3 seeds, band ±1 sd"
+    assert fig.axes[1].get_ylabel() == "MSE"
+    low, high = _band_limits(fig.axes[0])[0]
+    sd = np.std([0.0, 0.1, 0.2], ddof=1)
+    assert high - low == pytest.approx((1.0 + 0.1 + sd) - (0.2 + 0.1 - sd))
+
+
+def test_learning_curves_one_seed():
+    fig = plots.learning_curves(_fake_result(seeds=(7,)), band="sd")
+    assert "mean of 1 seed," in fig.get_suptitle()
+    assert all(np.isfinite(low) for low, _ in _band_limits(fig.axes[0]))
+
+
+def test_learning_curves_errors():
+    with pytest.raises(ValueError, match=re.escape("band must be 'minmax' or 'sd', got 'iqr'")):
+        plots.learning_curves(_fake_result(), band="iqr")
+    broken = _fake_result()
+    broken.history = broken.history.drop(columns="test_accuracy")
+    with pytest.raises(ValueError, match=re.escape("lacks the columns ['test_accuracy']")):
+        plots.learning_curves(broken)
+    with pytest.raises(TypeError, match="must have a .history attribute"):
+        plots.learning_curves(object())
+    empty = _fake_result()
+    empty.history = empty.history.iloc[:0]
+    with pytest.raises(ValueError, match="result.history is empty"):
+        plots.learning_curves(empty)
+
+
+def test_learning_curves_warns_on_divergence():
+    result = _fake_result()
+    result.history.loc[4, "train_loss"] = np.nan
+    with pytest.warns(UserWarning, match=r"seed 0, epoch 5"):
+        plots.learning_curves(result)
+
+
+def test_learning_curves_does_not_modify_history():
+    result = _fake_result()
+    before = result.history.copy()
+    plots.learning_curves(result)
+    pd.testing.assert_frame_equal(result.history, before)
+
+
+# --- decision_boundary ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "labels, rule",
+    [
+        ((0, 1), lambda g: (g[:, 0] > 0).astype(int)),
+        ((-1, 1), lambda g: np.where(g[:, 0] > 0, 1.0, -1.0)[:, None]),
+        ((0, 1, 2), lambda g: np.digitize(g[:, 0], [-0.5, 0.5])),
+    ],
+)
+def test_decision_boundary_label_sets(labels, rule):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, size=(60, 2))
+    y = np.asarray(rule(x)).reshape(-1)
+    ax = plots.decision_boundary(rule, x, y, title="t", resolution=50)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [f"y = {v}" for v in labels]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title() == "t"
+    # One scatter per class, coloured consistently with the regions.
+    scatters = [c for c in ax.collections if c.get_offsets().shape[0] > 0 and c.get_label().startswith("y =")]
+    assert len(scatters) == len(labels)
+    for scatter, colour in zip(scatters, plots.OKABE_ITO):
+        assert matplotlib.colors.to_hex(scatter.get_facecolor()[0]) == colour.lower()
+
+
+def test_decision_boundary_grid_covers_points():
+    x = np.array([[0.0, 0.0], [10.0, 2.0]])
+    seen = {}
+
+    def classify(grid):
+        seen["grid"] = grid
+        return np.zeros(len(grid))
+
+    plots.decision_boundary(classify, x, [0, 0], resolution=20)
+    grid = seen["grid"]
+    assert grid.shape == (400, 2)
+    assert grid[:, 0].min() < 0 < 10 < grid[:, 0].max()
+    assert grid[:, 1].min() < 0 < 2 < grid[:, 1].max()
+
+
+def test_decision_boundary_errors():
+    x = np.zeros((4, 2))
+    y = [0, 1, 0, 1]
+    with pytest.raises(ValueError, match=re.escape("x must have shape (n, 2) with n >= 1, got (4, 3)")):
+        plots.decision_boundary(lambda g: g[:, 0], np.zeros((4, 3)), y)
+    with pytest.raises(ValueError, match=re.escape("y must have shape (4,) to match x (4, 2), got (3,)")):
+        plots.decision_boundary(lambda g: g[:, 0], x, [0, 1, 0])
+    with pytest.raises(ValueError, match="classify must return 100 labels"):
+        plots.decision_boundary(lambda g: np.zeros((len(g), 2)), x, y, resolution=10)
+    with pytest.raises(ValueError, match="not scores"):
+        plots.decision_boundary(lambda g: g[:, 0], np.random.default_rng(0).normal(size=(4, 2)), y, resolution=10)
+    with pytest.raises(TypeError, match="classify must be callable"):
+        plots.decision_boundary("model", x, y)
+    with pytest.raises(ValueError, match="resolution must be an integer >= 2"):
+        plots.decision_boundary(lambda g: g[:, 0] * 0, x, y, resolution=1)
+
+
+# --- compare_bars ---------------------------------------------------------------
+
+
+def test_compare_bars_values():
+    table = pd.DataFrame({"mse": [1.0, 2.0, 3.0], "mae": [4.0, 4.0, 4.0]})
+    ax = plots.compare_bars(table, xlabel="test loss", title="final")
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == pytest.approx([2.0, 4.0])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["mse", "mae"]
+    assert ax.get_xlabel() == "test loss" and ax.get_title() == "final"
+    # Every seed drawn as a point.
+    assert sum(len(line.get_xdata()) for line in ax.get_lines() if line.get_marker() == "o") == 6
+
+
+def test_compare_bars_errors():
+    with pytest.raises(ValueError, match=re.escape("values['b'] contains NaN")):
+        plots.compare_bars({"a": [1.0], "b": [np.nan]})
+    with pytest.raises(ValueError, match="values is empty"):
+        plots.compare_bars({})
+    with pytest.raises(TypeError, match="mapping or a DataFrame"):
+        plots.compare_bars([1, 2])
+
+
+# --- loss_vs_prediction ---------------------------------------------------------
+
+
+def _numeric_slope(line):
+    x, y = line.get_xdata(), line.get_ydata()
+    return np.gradient(y, x)
+
+
+@_needs_gradients("mse", "mae", "huber")
+def test_loss_vs_prediction_regression():
+    loss_ax, grad_ax = plots.loss_vs_prediction(["mse", "mae"], 1.0)
+    labels = [line.get_label() for line in loss_ax.get_lines()]
+    assert labels == ["mse", "mae"]
+    mse_line = loss_ax.get_lines()[0]
+    np.testing.assert_allclose(mse_line.get_ydata(), (mse_line.get_xdata() - 1.0) ** 2)
+    np.testing.assert_allclose(grad_ax.get_lines()[0].get_ydata(), 2 * (mse_line.get_xdata() - 1.0))
+    assert loss_ax.get_xlabel() == grad_ax.get_xlabel() == r"prediction $\hat{y}$"
+    assert "1" in loss_ax.get_title()
+    # Same colour for a loss in both panels.
+    assert loss_ax.get_lines()[1].get_color() == grad_ax.get_lines()[1].get_color()
+
+
+@_needs_gradients("huber", "mse")
+def test_loss_vs_prediction_options_and_adding_to_axes():
+    axes = plots.loss_vs_prediction("huber", 0.0, delta=0.5)
+    again = plots.loss_vs_prediction("mse", 0.0, ax=axes)
+    assert tuple(again) == tuple(axes)
+    assert [line.get_label() for line in axes[0].get_lines()] == ["huber (delta=0.5)", "mse"]
+    assert axes[0].get_lines()[0].get_color() != axes[0].get_lines()[1].get_color()
+
+
+@_needs_gradients("binary_crossentropy")
+def test_loss_vs_prediction_logits_gradient_matches_loss():
+    loss_ax, grad_ax = plots.loss_vs_prediction("binary_crossentropy", 1.0, from_logits=True)
+    assert loss_ax.get_xlabel() == "logit $z$"
+    line = loss_ax.get_lines()[0]
+    assert line.get_xdata().min() == -6 and line.get_xdata().max() == 6
+    np.testing.assert_allclose(grad_ax.get_lines()[0].get_ydata()[1:-1], _numeric_slope(line)[1:-1], atol=2e-3)
+
+
+@_needs_gradients("binary_crossentropy", "mse")
+def test_loss_vs_prediction_probability_range():
+    loss_ax, _ = plots.loss_vs_prediction(["binary_crossentropy", "mse"], 0.0)
+    x = loss_ax.get_lines()[0].get_xdata()
+    assert 0 < x.min() and x.max() < 1
+
+
+@pytest.mark.parametrize("target", [1, -1, 0])
+@_needs_gradients("hinge")
+def test_loss_vs_prediction_margin(target):
+    loss_ax, grad_ax = plots.loss_vs_prediction("hinge", target, margin=True)
+    line = loss_ax.get_lines()[0]
+    m = line.get_xdata()
+    np.testing.assert_allclose(line.get_ydata(), np.maximum(0.0, 1.0 - m))
+    slope = grad_ax.get_lines()[0].get_ydata()
+    assert np.all(slope[m < 0.99] == -1.0) and np.all(slope[m > 1.01] == 0.0)
+    assert "margin" in loss_ax.get_xlabel()
+
+
+def test_loss_vs_prediction_errors():
+    with pytest.raises(ValueError, match="nonexistent"):
+        plots.loss_vs_prediction("nonexistent", 0.0)
+    with pytest.raises(TypeError, match="y_true must be a finite real number"):
+        plots.loss_vs_prediction("mse", [0.0, 1.0])
+    with pytest.raises(TypeError, match="y_true must be a finite real number"):
+        plots.loss_vs_prediction("mse", float("nan"))
+    with pytest.raises(TypeError, match="non-empty list of names"):
+        plots.loss_vs_prediction([], 0.0)
+
+
+@_needs_gradients("mse", "hinge")
+def test_loss_vs_prediction_argument_errors():
+    with pytest.raises(ValueError, match=re.escape("1-D array of at least 2 values, got shape (2, 2)")):
+        plots.loss_vs_prediction("mse", 0.0, predictions=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="y_true must be -1, 0 or 1 when margin=True, got 0.5"):
+        plots.loss_vs_prediction("hinge", 0.5, margin=True)
+    with pytest.raises(TypeError, match="ax must be a pair"):
+        plots.loss_vs_prediction("mse", 0.0, ax=plt.gca())
+
