@@ -1,0 +1,641 @@
+"""Closed-form gradients of the per-sample losses of :mod:`lossguide.losses`.
+
+``gradients.<name>(y_true, y_pred, **options)`` returns
+:math:`\\partial L_i / \\partial \\hat y` -- the derivative of each sample's loss
+with respect to the predictions (with respect to the logits when
+``from_logits=True``) -- as a float64 array of ``y_pred``'s shape. It is the
+array TensorFlow's ``GradientTape`` returns for the matching ``keras.losses``
+function summed over samples, computed by formula rather than by autodiff or
+finite differences.
+
+What "the gradient" means where the mathematics leaves a choice:
+
+* **The 1/d factor.** Element-wise losses are averaged over the last axis
+  (``d`` entries), so each entry of the gradient carries ``1/d``; the
+  cross-entropies over classes, KL divergence and categorical hinge are sums
+  and do not.
+* **Keras's clipping.** On the probability path Keras clips probabilities to
+  ``[1e-7, 1 - 1e-7]``; the loss is constant beyond the clip, so the gradient
+  there is **zero**, exactly as autodiff returns it (TensorFlow lets the
+  gradient through *at* the bounds themselves). The logits path has no
+  clipping and its gradients are exact and finite for logits of any size.
+* **Kinks.** Where a loss is not differentiable the value is the subgradient
+  TensorFlow's autodiff returns: ``0`` for MAE and MAPE at ``y_pred = y_true``
+  (TensorFlow's ``sign(0) = 0``); the active piece ``-y/d`` for hinge at the
+  margin ``y * y_pred = 1`` (``maximum(x, 0)`` passes the gradient when
+  ``x >= 0``); for categorical hinge the active piece at the margin, with the
+  gradient of the max shared equally between tied entries. Huber and squared
+  hinge are differentiable everywhere.
+
+Inputs are validated as the losses validate them (same checks, same messages)
+and never modified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, log_expit, logsumexp
+
+from . import losses as _losses
+from ._validation import (
+    align_ranks,
+    as_float_array,
+    check_bool,
+    check_greater_than,
+    check_hinge_labels,
+    check_probabilities,
+    check_rows_sum_to_one,
+    check_same_shape,
+    check_scalar,
+    check_sparse_labels,
+)
+
+__all__ = [
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "categorical_crossentropy",
+    "categorical_hinge",
+    "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "poisson",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
+    "weighted_binary_crossentropy",
+]
+
+EPSILON = _losses.EPSILON
+
+
+def _pair(y_true, y_pred, pred_name: str = "y_pred"):
+    """Convert, align and shape-check as :mod:`lossguide.losses` does."""
+    truth = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, pred_name)
+    truth, prediction = align_ranks(truth, prediction)
+    check_same_shape(truth, prediction, ("y_true", pred_name))
+    return truth, prediction
+
+
+def _reshape_like(gradient: np.ndarray, y_pred) -> np.ndarray:
+    """Return the gradient in ``y_pred``'s own shape (undoing Keras's rank alignment)."""
+    return np.asarray(gradient, dtype=np.float64).reshape(np.shape(y_pred))
+
+
+def _check_classes(prediction: np.ndarray, loss_name: str) -> None:
+    if prediction.shape[-1] < 2:
+        raise ValueError(
+            f"{loss_name} needs at least 2 classes on the last axis, got y_pred of shape "
+            f"{prediction.shape}; for a single sigmoid output use binary_crossentropy"
+        )
+
+
+def _inside_clip(p: np.ndarray, low: float, high: float) -> np.ndarray:
+    # TensorFlow's clip is minimum then maximum; both pass the gradient on ties,
+    # so the gradient survives at the bounds and vanishes strictly outside.
+    return (p >= low) & (p <= high)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    # exp(z - logsumexp(z)): the shift makes the largest exponent 0, so nothing overflows.
+    return np.exp(logits - logsumexp(logits, axis=-1, keepdims=True))
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def mean_squared_error(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.mean_squared_error` with respect to ``y_pred``.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} = \\frac{2}{d}(\\hat y_j - y_j)
+
+    Examples
+    --------
+    >>> mean_squared_error([[1.0, 0.0]], [[0.5, 0.5]])
+    array([[-0.5,  0.5]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    return _reshape_like(2.0 * (prediction - truth) / prediction.shape[-1], y_pred)
+
+
+def mean_absolute_error(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.mean_absolute_error`.
+
+    At ``y_pred == y_true`` the subgradient is 0 (TensorFlow's ``sign(0)``).
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} = \\frac{1}{d}\\operatorname{sign}(\\hat y_j - y_j)
+
+    Examples
+    --------
+    >>> mean_absolute_error([[1.0, 0.0]], [[2.0, 0.0]])
+    array([[0.5, 0. ]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    return _reshape_like(np.sign(prediction - truth) / prediction.shape[-1], y_pred)
+
+
+def mean_absolute_percentage_error(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.mean_absolute_percentage_error`.
+
+    The denominator is floored at ``EPSILON`` as in the loss; the subgradient at
+    ``y_pred == y_true`` is 0.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              \\frac{100}{d}\\,\\frac{\\operatorname{sign}(\\hat y_j - y_j)}{\\max(|y_j|, \\epsilon)}
+
+    Examples
+    --------
+    >>> mean_absolute_percentage_error([[100.0, 200.0]], [[110.0, 150.0]])
+    array([[ 0.5 , -0.25]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    scale = 100.0 / (np.maximum(np.abs(truth), EPSILON) * prediction.shape[-1])
+    return _reshape_like(np.sign(prediction - truth) * scale, y_pred)
+
+
+def mean_squared_logarithmic_error(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.mean_squared_logarithmic_error`.
+
+    Predictions below ``EPSILON`` are floored by the loss, which is flat there:
+    their gradient is 0 (TensorFlow's ``maximum`` passes the gradient on ties).
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} = \\frac{2}{d}\\,
+              \\frac{\\log(1 + \\hat y_j) - \\log(1 + y_j)}{1 + \\hat y_j}
+              \\quad (\\hat y_j \\ge \\epsilon)
+
+    Examples
+    --------
+    >>> mean_squared_logarithmic_error([[0.0]], [[np.e - 1]]).round(6)
+    array([[0.735759]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_greater_than(truth, "y_true", -1.0, reason="log(1 + y_true) is undefined")
+    check_greater_than(prediction, "y_pred", -1.0, reason="log(1 + y_pred) is undefined")
+    floored = np.maximum(prediction, EPSILON)
+    # log1p: full precision for small values, where 1 + x would round first.
+    difference = np.log1p(floored) - np.log1p(np.maximum(truth, EPSILON))
+    gradient = 2.0 * difference / (1.0 + floored) / prediction.shape[-1]
+    return _reshape_like(np.where(prediction >= EPSILON, gradient, 0.0), y_pred)
+
+
+def huber(y_true, y_pred, *, delta=1.0) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.huber`: the error clipped to ``[-delta, delta]``.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              \\frac{1}{d}\\operatorname{clip}(\\hat y_j - y_j, -\\delta, \\delta)
+
+    Examples
+    --------
+    >>> huber([[0.0, 0.0]], [[0.5, 3.0]])
+    array([[0.25, 0.5 ]])
+    """
+    delta = check_scalar(delta, "delta", low=0.0, low_inclusive=False)
+    truth, prediction = _pair(y_true, y_pred)
+    error = prediction - truth
+    return _reshape_like(np.clip(error, -delta, delta) / prediction.shape[-1], y_pred)
+
+
+def log_cosh(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.log_cosh`: ``tanh`` of the error.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} = \\frac{1}{d}\\tanh(\\hat y_j - y_j)
+
+    Examples
+    --------
+    >>> log_cosh([[0.0, 0.0]], [[0.0, 1000.0]])
+    array([[0. , 0.5]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    # tanh saturates at ±1 instead of overflowing like sinh / cosh would.
+    return _reshape_like(np.tanh(prediction - truth) / prediction.shape[-1], y_pred)
+
+
+def poisson(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.poisson` (with Keras's ``+ EPSILON`` in the log).
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              \\frac{1}{d}\\Bigl(1 - \\frac{y_j}{\\hat y_j + \\epsilon}\\Bigr)
+
+    Examples
+    --------
+    >>> poisson([[2.0, 0.0]], [[1.0, 3.0]]).round(6)
+    array([[-0.5,  0.5]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_greater_than(prediction, "y_pred", 0.0, inclusive=True, reason="a Poisson rate")
+    check_greater_than(truth, "y_true", 0.0, inclusive=True, reason="a count")
+    return _reshape_like((1.0 - truth / (prediction + EPSILON)) / prediction.shape[-1], y_pred)
+
+
+# ------------------------------------------------------------------------------ hinges
+
+
+def hinge(y_true, y_pred) -> np.ndarray:
+    """Subgradient of :func:`lossguide.losses.hinge`.
+
+    ``-y/d`` while the margin ``y * y_pred <= 1`` (including the kink, as
+    TensorFlow returns it), 0 beyond. {0, 1} labels are converted to {-1, 1}.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              -\\frac{y_j}{d}\\,\\mathbb{1}[y_j \\hat y_j \\le 1]
+
+    Examples
+    --------
+    >>> hinge([[1, -1, 1]], [[0.3, -2.0, 1.0]])
+    array([[-0.33333333,  0.        , -0.33333333]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    signs = check_hinge_labels(truth)
+    active = 1.0 - signs * prediction >= 0.0
+    return _reshape_like(np.where(active, -signs, 0.0) / prediction.shape[-1], y_pred)
+
+
+def squared_hinge(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.squared_hinge` (differentiable everywhere).
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              -\\frac{2 y_j}{d}\\max(0, 1 - y_j \\hat y_j)
+
+    Examples
+    --------
+    >>> squared_hinge([[1, -1]], [[0.3, -2.0]])
+    array([[-0.7,  0. ]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    signs = check_hinge_labels(truth)
+    margin = np.maximum(1.0 - signs * prediction, 0.0)
+    return _reshape_like(-2.0 * signs * margin / prediction.shape[-1], y_pred)
+
+
+def categorical_hinge(y_true, y_pred) -> np.ndarray:
+    """Subgradient of :func:`lossguide.losses.categorical_hinge`.
+
+    While the loss is active (``neg - pos + 1 >= 0``) the gradient is
+    :math:`(1 - y_k) m_k - y_k`, where :math:`m` shares 1 equally between the
+    entries attaining :math:`\\max_j (1 - y_j)\\hat y_j` (TensorFlow's rule for
+    ties); 0 elsewhere.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_k} =
+              \\mathbb{1}[\\text{neg} - \\text{pos} + 1 \\ge 0]\\,\\bigl((1 - y_k)\\,m_k - y_k\\bigr)
+
+    Examples
+    --------
+    >>> categorical_hinge([[0, 1, 0]], [[0.5, 1.2, 0.9]])
+    array([[ 0., -1.,  1.]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    scaled = (1.0 - truth) * prediction
+    negative = scaled.max(axis=-1, keepdims=True)
+    positive = np.sum(truth * prediction, axis=-1, keepdims=True)
+    attains = (scaled == negative).astype(np.float64)
+    share = attains / attains.sum(axis=-1, keepdims=True)
+    active = negative - positive + 1.0 >= 0.0
+    return _reshape_like(np.where(active, (1.0 - truth) * share - truth, 0.0), y_pred)
+
+
+# ----------------------------------------------------------------------- cross-entropies
+
+
+def _smooth_binary(truth: np.ndarray, smoothing: float) -> np.ndarray:
+    return truth * (1.0 - smoothing) + 0.5 * smoothing if smoothing else truth
+
+
+def _bce_probability_gradient(truth: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """d BCE / dp on Keras's probability path: 0 where the clip is active."""
+    inside = _inside_clip(probability, EPSILON, 1.0 - EPSILON)
+    clipped = np.clip(probability, EPSILON, 1.0 - EPSILON)
+    return np.where(inside, (clipped - truth) / (clipped * (1.0 - clipped)), 0.0)
+
+
+def binary_crossentropy(y_true, y_pred, *, from_logits=False, label_smoothing=0.0) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.binary_crossentropy`.
+
+    With ``from_logits=True`` the gradient with respect to the logit is
+    :math:`(\\sigma(z) - \\tilde y)/d`: finite for any logit (``-1/d`` at
+    ``y = 1, z = -1000``). With probabilities it is
+    :math:`(p - \\tilde y) / (p(1 - p)\\,d)` inside Keras's clip range
+    ``[1e-7, 1 - 1e-7]`` and 0 outside it. :math:`\\tilde y` is the smoothed label.
+
+    .. math:: \\frac{\\partial L}{\\partial z_j} = \\frac{\\sigma(z_j) - \\tilde y_j}{d},
+              \\qquad
+              \\frac{\\partial L}{\\partial p_j} = \\frac{p_j - \\tilde y_j}{p_j(1 - p_j)\\,d}
+
+    Examples
+    --------
+    >>> binary_crossentropy([[1.0]], [[-1000.0]], from_logits=True)
+    array([[-1.]])
+    >>> binary_crossentropy([[1.0, 0.0]], [[0.5, 0.0]])
+    array([[-1.,  0.]])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    truth = _smooth_binary(truth, smoothing)
+    if from_logits:
+        gradient = expit(prediction) - truth
+    else:
+        check_probabilities(prediction, "y_pred")
+        gradient = _bce_probability_gradient(truth, prediction)
+    return _reshape_like(gradient / prediction.shape[-1], y_pred)
+
+
+def binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    *,
+    gamma=2.0,
+    alpha=0.25,
+    apply_class_balancing=False,
+    from_logits=False,
+    label_smoothing=0.0,
+) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.binary_focal_crossentropy`.
+
+    With :math:`u = 1 - p_t = \\tilde y(1 - p) + (1 - \\tilde y)p`, the loss is
+    :math:`w\\,u^\\gamma\\,\\mathrm{BCE}` and
+
+    .. math:: \\frac{\\partial L}{\\partial z} = \\frac{w}{d}\\Bigl(u^\\gamma(p - \\tilde y)
+              + \\gamma(1 - 2\\tilde y)\\,u^{\\gamma}\\,\\frac{p(1 - p)}{u}\\,\\mathrm{BCE}\\Bigr)
+
+    On the logits path this is exact (no clipping, like the loss) and finite for
+    any logit: :math:`p(1-p)/u` lies in [0, 1] and is evaluated by its limit
+    :math:`p_t` where :math:`u` underflows to 0. On the probability path the
+    cross-entropy's gradient is zeroed where Keras's clip is active, as autodiff
+    does, while the focal factor keeps its gradient. There, for
+    :math:`0 < \\gamma < 1` and a prediction exactly equal to a hard label
+    (:math:`u = 0`), the derivative of :math:`u^\\gamma` is infinite; the
+    result is ``±inf``, as in TensorFlow.
+
+    Examples
+    --------
+    >>> binary_focal_crossentropy([[1.0]], [[-1000.0]], gamma=1.0, from_logits=True)
+    array([[-1.]])
+    >>> g = binary_focal_crossentropy([[1.0]], [[0.0]], gamma=0.0, from_logits=True)
+    >>> g, binary_crossentropy([[1.0]], [[0.0]], from_logits=True)
+    (array([[-0.5]]), array([[-0.5]]))
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
+    gamma = check_scalar(gamma, "gamma", low=0.0)
+    alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0)
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    truth = _smooth_binary(truth, smoothing)
+    if from_logits:
+        probability = expit(prediction)
+        # σ(-z) instead of 1 - σ(z): no cancellation when σ(z) is close to 1.
+        complement = expit(-prediction)
+        # log_expit(±z): log σ without overflow or log(0), exactly like the loss.
+        cross_entropy = -(truth * log_expit(prediction) + (1.0 - truth) * log_expit(-prediction))
+    else:
+        check_probabilities(prediction, "y_pred")
+        probability = prediction
+        complement = 1.0 - prediction
+        clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
+        # log1p(-p) keeps precision for small p, where 1 - p would round first.
+        cross_entropy = -(truth * np.log(clipped) + (1.0 - truth) * np.log1p(-clipped))
+    u = truth * complement + (1.0 - truth) * probability
+    focal = np.power(u, gamma)
+    slope = 1.0 - 2.0 * truth  # du/dp
+    if from_logits:
+        # p(1 - p)/u <= max(p, 1 - p) <= 1; where u underflows (hard label, huge
+        # logit) use its limit p_t, so no 0/0 appears.
+        safe_u = np.where(u > 0.0, u, 1.0)
+        ratio = np.where(u > 0.0, probability * complement / safe_u, 1.0 - u)
+        gradient = focal * (probability - truth) + gamma * slope * focal * ratio * cross_entropy
+    else:
+        if gamma == 0.0:
+            focal_slope = np.zeros_like(u)  # u**0 is the constant 1
+        else:
+            with np.errstate(divide="ignore"):
+                # 0 ** (gamma - 1) is 0, 1 or inf for gamma >1, =1, <1: the true one-sided slope.
+                focal_slope = gamma * np.power(u, gamma - 1.0)
+        with np.errstate(invalid="ignore"):
+            # inf * 0 (a label of exactly 0.5, or no cross-entropy) is 0, not NaN.
+            focal_term = np.where(
+                slope * cross_entropy == 0.0, 0.0, focal_slope * slope * cross_entropy
+            )
+        gradient = focal * _bce_probability_gradient(truth, prediction) + focal_term
+    if apply_class_balancing:
+        gradient = (truth * alpha + (1.0 - truth) * (1.0 - alpha)) * gradient
+    return _reshape_like(gradient / prediction.shape[-1], y_pred)
+
+
+def weighted_binary_crossentropy(y_true, logits, *, pos_weight) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.weighted_binary_crossentropy` w.r.t. the logits.
+
+    .. math:: \\frac{\\partial L}{\\partial z_j} =
+              \\frac{(1 - y_j)\\,\\sigma(z_j) - w\\,y_j\\,\\sigma(-z_j)}{d}
+
+    Examples
+    --------
+    >>> weighted_binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], pos_weight=3.0)
+    array([[-0.75,  0.25]])
+    """
+    truth, scores = _pair(y_true, logits, pred_name="logits")
+    check_probabilities(truth, "y_true")
+    if np.ndim(pos_weight) == 0 and not isinstance(pos_weight, np.ndarray):
+        weight = check_scalar(pos_weight, "pos_weight", low=0.0)
+    else:
+        weight = np.asarray(pos_weight)
+        if weight.ndim == 0:
+            weight = check_scalar(weight.item(), "pos_weight", low=0.0)
+        else:
+            weight = as_float_array(weight, "pos_weight")
+            check_greater_than(weight, "pos_weight", 0.0, inclusive=True)
+            try:
+                broadcast = np.broadcast_shapes(weight.shape, scores.shape)
+            except ValueError:
+                raise ValueError(
+                    f"pos_weight of shape {weight.shape} does not broadcast to logits of "
+                    f"shape {scores.shape}"
+                ) from None
+            if broadcast != scores.shape:
+                raise ValueError(
+                    f"pos_weight of shape {weight.shape} would enlarge logits of shape "
+                    f"{scores.shape}"
+                )
+    # σ(±z) via expit saturates at 0 and 1 instead of overflowing exp.
+    gradient = (1.0 - truth) * expit(scores) - weight * truth * expit(-scores)
+    return _reshape_like(gradient / scores.shape[-1], logits)
+
+
+def categorical_crossentropy(
+    y_true, y_pred, *, from_logits=False, label_smoothing=0.0
+) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.categorical_crossentropy`.
+
+    From logits: :math:`\\operatorname{softmax}(z)\\sum_k \\tilde y_k - \\tilde y`,
+    i.e. :math:`p - \\tilde y` for labels summing to one. (TensorFlow's fused
+    kernel returns :math:`p - \\tilde y` even when they do not; the formula here
+    is the derivative of the loss.)
+
+    From probabilities Keras first renormalises, :math:`q = p / s` with
+    :math:`s = \\sum_j p_j`, then clips :math:`q`. With
+    :math:`g_j = -\\tilde y_j / q_j` where the clip is inactive (0 where it is),
+    the chain rule through the normalisation gives
+
+    .. math:: \\frac{\\partial L}{\\partial p_k} = \\frac{1}{s}\\Bigl(g_k - \\sum_j g_j q_j\\Bigr)
+
+    so for an already-normalised row the gradient is :math:`-\\tilde y_k/p_k + 1`,
+    not the textbook :math:`-\\tilde y_k/p_k`: the extra constant is orthogonal
+    to the simplex and does not change a softmax's gradient.
+
+    Examples
+    --------
+    >>> categorical_crossentropy([[0, 1, 0]], [[0.0, 0.0, 0.0]], from_logits=True).round(4)
+    array([[ 0.3333, -0.6667,  0.3333]])
+    >>> categorical_crossentropy([[0, 1]], [[0.5, 0.5]])
+    array([[ 1., -1.]])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    _check_classes(prediction, "categorical_crossentropy")
+    check_probabilities(truth, "y_true")
+    check_rows_sum_to_one(truth, "y_true")
+    if smoothing:
+        truth = truth * (1.0 - smoothing) + smoothing / truth.shape[-1]
+    if from_logits:
+        gradient = _softmax(prediction) * truth.sum(axis=-1, keepdims=True) - truth
+        return _reshape_like(gradient, y_pred)
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(prediction, "y_pred")
+    totals = prediction.sum(axis=-1, keepdims=True)
+    if (totals == 0).any():
+        row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
+        raise ValueError(f"y_pred row {row} sums to 0, so it cannot be normalised")
+    normalised = prediction / totals
+    inside = _inside_clip(normalised, EPSILON, 1.0 - EPSILON)
+    clipped = np.clip(normalised, EPSILON, 1.0 - EPSILON)
+    outer = np.where(inside, -truth / clipped, 0.0)
+    projected = outer - np.sum(outer * normalised, axis=-1, keepdims=True)
+    return _reshape_like(projected / totals, y_pred)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.sparse_categorical_crossentropy`.
+
+    From logits: :math:`\\operatorname{softmax}(z) - \\operatorname{onehot}(y)`.
+    From probabilities Keras clips to ``[1e-7, 1 - 1e-7]`` and renormalises by
+    the clipped row's sum :math:`S`, so inside the clip range
+
+    .. math:: \\frac{\\partial L}{\\partial p_k} = \\frac{1}{S} - \\frac{[k = y]}{p_k}
+
+    and 0 for entries outside it.
+
+    Examples
+    --------
+    >>> sparse_categorical_crossentropy([1], [[0.0, 0.0]], from_logits=True)
+    array([[ 0.5, -0.5]])
+    >>> sparse_categorical_crossentropy([1], [[0.5, 0.5]])
+    array([[ 1., -1.]])
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    labels = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, "y_pred")
+    if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != prediction.shape[:-1]:
+        raise ValueError(
+            "y_true must have the shape of y_pred without its last (class) axis, "
+            f"optionally followed by 1: got y_true {as_float_array(y_true, 'y_true').shape} "
+            f"and y_pred {prediction.shape}"
+        )
+    _check_classes(prediction, "sparse_categorical_crossentropy")
+    indices = check_sparse_labels(labels, prediction.shape[-1], "y_true")
+    one_hot = np.eye(prediction.shape[-1])[indices]
+    if from_logits:
+        return _reshape_like(_softmax(prediction) - one_hot, y_pred)
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(prediction, "y_pred")
+    inside = _inside_clip(prediction, EPSILON, 1.0 - EPSILON)
+    clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
+    gradient = 1.0 / clipped.sum(axis=-1, keepdims=True) - one_hot / clipped
+    return _reshape_like(np.where(inside, gradient, 0.0), y_pred)
+
+
+def kl_divergence(y_true, y_pred) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.kl_divergence` with respect to ``y_pred``.
+
+    Both arguments are clipped to ``[1e-7, 1]`` as in Keras, so a zero label
+    contributes :math:`-10^{-7}/q_k` (not 0), and predictions below ``1e-7``
+    have gradient 0.
+
+    .. math:: \\frac{\\partial L}{\\partial q_k} = -\\frac{\\max(y_k, \\epsilon)}{q_k}
+              \\quad (q_k \\ge \\epsilon)
+
+    Examples
+    --------
+    >>> kl_divergence([[0.5, 0.5]], [[0.25, 0.75]]).round(4)
+    array([[-2.    , -0.6667]])
+    """
+    truth, prediction = _pair(y_true, y_pred)
+    check_probabilities(truth, "y_true")
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(truth, "y_true")
+    check_rows_sum_to_one(prediction, "y_pred")
+    truth = np.clip(truth, EPSILON, 1.0)
+    inside = _inside_clip(prediction, EPSILON, 1.0)
+    clipped = np.clip(prediction, EPSILON, 1.0)
+    return _reshape_like(np.where(inside, -truth / clipped, 0.0), y_pred)
+
+
+# --------------------------------------------------------------------------- resolution
+
+_GRADIENTS = {
+    function.__name__: function
+    for function in (
+        mean_squared_error,
+        mean_absolute_error,
+        mean_absolute_percentage_error,
+        mean_squared_logarithmic_error,
+        huber,
+        log_cosh,
+        poisson,
+        binary_crossentropy,
+        binary_focal_crossentropy,
+        hinge,
+        squared_hinge,
+        categorical_hinge,
+        categorical_crossentropy,
+        sparse_categorical_crossentropy,
+        kl_divergence,
+        weighted_binary_crossentropy,
+    )
+}
+
+
+def get(identifier):
+    """The gradient function for a loss name, Keras alias, class name or loss function.
+
+    Names are resolved by :func:`lossguide.losses.get` (same aliases, same
+    errors), then mapped to the gradient of the same name. A loss function
+    of :mod:`lossguide.losses` gives its gradient; any other callable is
+    returned unchanged, as in Keras.
+
+    .. math:: \\text{name} \\mapsto \\partial L / \\partial \\hat y
+
+    Examples
+    --------
+    >>> get("mse").__name__
+    'mean_squared_error'
+    >>> get(_losses.hinge) is hinge
+    True
+    """
+    if isinstance(identifier, str):
+        return _GRADIENTS[_losses.get(identifier).__name__]
+    if callable(identifier):
+        name = getattr(identifier, "__name__", None)
+        if getattr(_losses, name or "", None) is identifier and name in _GRADIENTS:
+            return _GRADIENTS[name]
+        return identifier
+    return _losses.get(identifier)  # raises its TypeError
