@@ -706,3 +706,308 @@ def _assemble(result, batch_shape, which):
     if which == "d2loss_dz2":
         return np.moveaxis(stacked, (0, 1), (-2, -1))
     return np.moveaxis(stacked[:, 0], 0, -1)
+
+
+# ------------------------------------------------------------- the "why cross-entropy" facts
+
+
+@functools.lru_cache(maxsize=None)
+def sigmoid_neuron() -> tuple:
+    r"""One sigmoid neuron :math:`a = \sigma(wx + b)`: MSE's gradient has :math:`\sigma'(z)`, BCE's does not.
+
+    With the textbook :math:`C = \tfrac12 (a - y)^2` (Keras's MSE is twice
+    that) and :math:`C = \mathrm{BCE}(y, a)`:
+
+    .. math::
+        \frac{\partial C_{\mathrm{MSE}}}{\partial w} = (a - y)\,\sigma'(z)\,x,
+        \qquad
+        \frac{\partial C_{\mathrm{BCE}}}{\partial w} = (a - y)\,x
+
+    and likewise for :math:`b` without the :math:`x`.  Since
+    :math:`\sigma'(z) = a(1 - a) \le 1/4` vanishes for a saturated neuron, MSE
+    learns slowly exactly when the neuron is confidently wrong.
+
+    Returns
+    -------
+    tuple of Identity
+        ``mse_weight_gradient``, ``mse_bias_gradient``, ``bce_weight_gradient``,
+        ``bce_bias_gradient``, ``sigmoid_slope`` (:math:`\sigma' = \sigma(1-\sigma)`).
+
+    Examples
+    --------
+    >>> [fact.proved() for fact in sigmoid_neuron()]
+    [True, True, True, True, True]
+    """
+    w, b, x = sp.symbols("w b x", real=True)
+    z = w * x + b
+    a = _sigmoid(z)
+    slope = sp.diff(a, w) / x  # sigma'(z), written by SymPy
+    half_mse = (a - _y) ** 2 / 2
+    bce = -(_y * sp.log(a) + (1 - _y) * sp.log(1 - a))
+    return (
+        Identity("mse_weight_gradient", sp.diff(half_mse, w), (a - _y) * a * (1 - a) * x,
+                 "dC/dw = (a - y) sigma'(z) x for C = (a - y)^2 / 2"),
+        Identity("mse_bias_gradient", sp.diff(half_mse, b), (a - _y) * a * (1 - a),
+                 "dC/db = (a - y) sigma'(z)"),
+        Identity("bce_weight_gradient", sp.diff(bce, w), (a - _y) * x,
+                 "dC/dw = (a - y) x for cross-entropy: sigma'(z) cancels"),
+        Identity("bce_bias_gradient", sp.diff(bce, b), a - _y, "dC/db = a - y"),
+        Identity("sigmoid_slope", slope, a * (1 - a), "sigma'(z) = sigma(z) (1 - sigma(z))"),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def softmax_gradients() -> tuple:
+    r"""Softmax with :data:`N_CLASSES` classes: its Jacobian, CCE's :math:`p - y`, MSE's extra factor.
+
+    .. math::
+        \frac{\partial p_i}{\partial z_j} = p_i(\delta_{ij} - p_j), \qquad
+        \nabla_z \mathrm{CCE} = p - y, \qquad
+        \frac{\partial}{\partial z_k} \sum_j (p_j - y_j)^2
+            = 2 p_k \Bigl((p_k - y_k) - \sum_j (p_j - y_j) p_j\Bigr)
+
+    Returns
+    -------
+    tuple of Identity
+        ``softmax_jacobian``, ``cce_softmax_gradient`` (labels summing to one),
+        ``mse_softmax_gradient``.
+
+    Examples
+    --------
+    >>> [fact.proved() for fact in softmax_gradients()]
+    [True, True, True]
+    """
+    y, p, z = _vector_symbols()
+    probabilities = _softmax(z)
+    at_z = dict(zip(p, probabilities))
+    jacobian = sp.Matrix(N_CLASSES, N_CLASSES, lambda i, j: sp.diff(probabilities[i], z[j]))
+    p_vector = sp.Matrix(p)
+    textbook_jacobian = (sp.diag(*p) - p_vector * p_vector.T).subs(at_z)
+    cce = derivation("categorical_crossentropy")
+    squared = sum((pk - yk) ** 2 for pk, yk in zip(probabilities, y))
+    mse_gradient = sp.Matrix([sp.diff(squared, zk) for zk in z])
+    error = p_vector - sp.Matrix(y)
+    mse_textbook = sp.Matrix(
+        [2 * p[k] * (error[k] - sum(error[j] * p[j] for j in range(N_CLASSES))) for k in range(N_CLASSES)]
+    ).subs(at_z)
+    return (
+        Identity("softmax_jacobian", jacobian, textbook_jacobian, "dp_i/dz_j = p_i (delta_ij - p_j)"),
+        Identity("cce_softmax_gradient", cce.dloss_dz, cce.in_z(cce.textbook),
+                 "the gradient of cross-entropy after a softmax is p - y", cce.substitutions),
+        Identity("mse_softmax_gradient", mse_gradient, mse_textbook,
+                 "squared error after a softmax keeps the Jacobian: every term is scaled by p_k"),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def bce_sigmoid_convexity() -> Identity:
+    r"""BCE∘sigmoid has second derivative :math:`\sigma(z)(1 - \sigma(z)) \ge 0` in :math:`z`: convex.
+
+    .. math:: \frac{\partial^2}{\partial z^2}\mathrm{BCE}(y, \sigma(z)) = \sigma(z)\,(1 - \sigma(z))
+
+    It does not depend on :math:`y`, and it is positive, so the loss is convex in
+    :math:`z` and (see :func:`logistic_regression_hessian`) in the weights of a
+    logistic regression.
+
+    Examples
+    --------
+    >>> bce_sigmoid_convexity().proved()
+    True
+    """
+    d = derivation("binary_crossentropy", "sigmoid")
+    return Identity("bce_sigmoid_second_derivative", d.d2loss_dz2, d.in_z(_a * (1 - _a)),
+                    "the curvature of cross-entropy in the logit is sigma(1 - sigma) >= 0")
+
+
+@functools.lru_cache(maxsize=None)
+def logistic_regression_hessian(n_samples: int = 2, n_features: int = 2) -> Identity:
+    r"""The Hessian of logistic regression's summed BCE is :math:`X^\top S X`.
+
+    .. math:: \nabla_w^2 \sum_i \mathrm{BCE}(y_i, \sigma(x_i^\top w)) = X^\top S X,
+              \qquad S = \operatorname{diag}\bigl(\sigma_i (1 - \sigma_i)\bigr)
+
+    :math:`X^\top S X` is positive semi-definite (:math:`v^\top X^\top S X v = \sum_i
+    \sigma_i(1-\sigma_i)(x_i^\top v)^2 \ge 0`), so the loss is convex in :math:`w`.
+    Proved for a small symbolic :math:`X` (``n_samples`` × ``n_features``).
+
+    Examples
+    --------
+    >>> logistic_regression_hessian().proved()
+    True
+    """
+    X = sp.Matrix(n_samples, n_features, lambda i, j: sp.Symbol(f"x{i + 1}{j + 1}", real=True))
+    w = sp.Matrix(sp.symbols(f"w1:{n_features + 1}", real=True))
+    y = sp.symbols(f"y1:{n_samples + 1}", real=True)
+    scores = X * w
+    sigmas = [_sigmoid(scores[i]) for i in range(n_samples)]
+    total = sum(-(y[i] * sp.log(sigmas[i]) + (1 - y[i]) * sp.log(1 - sigmas[i])) for i in range(n_samples))
+    hessian = sp.hessian(total, list(w))
+    S = sp.diag(*[s * (1 - s) for s in sigmas])
+    return Identity("logistic_regression_hessian", hessian, X.T * S * X,
+                    "the Hessian of logistic regression is X^T S X, positive semi-definite")
+
+
+@functools.lru_cache(maxsize=None)
+def mse_sigmoid_inflection(label: int) -> tuple:
+    r"""Where MSE∘sigmoid stops being convex in :math:`z`, for label 1 or 0.
+
+    With :math:`a = \sigma(z)`,
+
+    .. math:: \frac{\partial^2}{\partial z^2}(a - y)^2
+              = 2a(1 - a)\bigl(-3a^2 + 2(1 + y)a - y\bigr)
+
+    whose only root with :math:`0 < a < 1` is :math:`a = 1/3` for :math:`y = 1`
+    and :math:`a = 2/3` for :math:`y = 0`, i.e. :math:`z = \mp\log 2`.  The loss
+    is concave on the *wrong* side (:math:`z < -\log 2` when :math:`y = 1`):
+    gradient descent there is not helped by curvature, one reason MSE trains
+    classifiers poorly.
+
+    Parameters
+    ----------
+    label : {0, 1}
+
+    Returns
+    -------
+    (z_star, second_derivative) : tuple of sympy expressions
+        The sign-change location and the second derivative as a function of ``z``.
+
+    Examples
+    --------
+    >>> mse_sigmoid_inflection(1)[0], mse_sigmoid_inflection(0)[0]
+    (-log(2), log(2))
+    """
+    if label not in (0, 1) or isinstance(label, bool):
+        raise ValueError(f"label must be 0 or 1, got {label!r}")
+    d = derivation("mean_squared_error", "sigmoid")
+    second = d.d2loss_dz2.subs(_y, label)
+    # Solve in a = sigma(z), where the second derivative is a polynomial.
+    in_a = sp.factor(sp.simplify(second.subs(_z, sp.log(_a / (1 - _a)))))
+    roots = [r for r in sp.solve(in_a, _a) if r.is_real and 0 < r < 1]
+    if len(roots) != 1:
+        raise RuntimeError(f"expected one root in (0, 1), found {roots}")
+    z_star = sp.simplify(sp.log(roots[0] / (1 - roots[0])))
+    return z_star, second
+
+
+@functools.lru_cache(maxsize=None)
+def kl_cross_entropy() -> tuple:
+    r"""KL divergence is cross-entropy minus entropy, so both have the same gradient in :math:`q`.
+
+    .. math:: D_{KL}(p \,\|\, q) = H(p, q) - H(p), \qquad
+              \nabla_q D_{KL}(p \,\|\, q) = \nabla_q H(p, q) = -p / q
+
+    Examples
+    --------
+    >>> [fact.proved() for fact in kl_cross_entropy()]
+    [True, True]
+    """
+    p = sp.symbols(f"y1:{N_CLASSES + 1}", positive=True)
+    q = sp.symbols(f"q1:{N_CLASSES + 1}", positive=True)
+    kl = sum(pk * sp.log(pk / qk) for pk, qk in zip(p, q))
+    cross_entropy = -sum(pk * sp.log(qk) for pk, qk in zip(p, q))
+    entropy = -sum(pk * sp.log(pk) for pk in p)
+    return (
+        Identity("kl_is_cross_entropy_minus_entropy", kl, cross_entropy - entropy,
+                 "KL(p||q) = H(p, q) - H(p)"),
+        Identity("kl_and_cross_entropy_gradients",
+                 sp.Matrix([sp.diff(kl, qk) for qk in q]),
+                 sp.Matrix([sp.diff(cross_entropy, qk) for qk in q]),
+                 "for fixed p, H(p) is a constant: KL and cross-entropy have the same gradient in q"),
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def hinge_subgradients() -> dict:
+    r"""One-sided derivatives of hinge and squared hinge at the margin :math:`y a = 1`.
+
+    .. math::
+        \partial_a \max(0, 1 - ya)\big|_{ya = 1} = [\min(-y, 0), \max(-y, 0)],
+        \qquad
+        \frac{d}{da}\max(0, 1 - ya)^2\big|_{ya = 1} = 0
+
+    Hinge's left and right derivatives differ (:math:`-y` and 0): any value
+    between is a subgradient, and TensorFlow returns :math:`-y`.  Squared
+    hinge's one-sided derivatives are both 0: it is differentiable.
+
+    Returns
+    -------
+    dict
+        ``{"hinge": (inside, outside), "squared_hinge": (inside, outside)}`` --
+        the derivative's limits as the margin approaches 1 from inside
+        (:math:`ya < 1`) and outside, for :math:`y = 1`.
+
+    Examples
+    --------
+    >>> hinge_subgradients()
+    {'hinge': (-1, 0), 'squared_hinge': (0, 0)}
+    """
+    # a = 1 -+ h with h > 0 decides every Heaviside and Max before the limit is taken.
+    h = sp.Symbol("h", positive=True)
+    result = {}
+    for name in ("hinge", "squared_hinge"):
+        derivative = derivation(name, "identity").dloss_dpred.subs(_y, 1)
+        inside = sp.limit(derivative.subs(_a, 1 - h), h, 0, dir="+")
+        outside = sp.limit(derivative.subs(_a, 1 + h), h, 0, dir="+")
+        result[name] = (inside, outside)
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def negative_log_likelihoods() -> tuple:
+    r"""Losses as negative log-likelihoods of the output distribution.
+
+    .. math::
+        -\log\bigl(a^y (1 - a)^{1 - y}\bigr) = \mathrm{BCE}, \qquad
+        -\log \prod_k p_k^{y_k} = \mathrm{CCE}, \\
+        -\log \mathcal N(y; a, \sigma^2) = \frac{(y - a)^2}{2\sigma^2} + \text{const}, \qquad
+        -\log \mathrm{Laplace}(y; a, b) = \frac{|y - a|}{b} + \text{const}
+
+    "Up to constants" is proved as: the difference has zero derivative with
+    respect to the prediction :math:`a`.
+
+    Examples
+    --------
+    >>> [fact.proved() for fact in negative_log_likelihoods()]
+    [True, True, True, True]
+    """
+    a = sp.Symbol("a", positive=True)
+    y, mu = _y, sp.Symbol("mu", real=True)
+    sigma, scale = sp.symbols("sigma b", positive=True)
+    bernoulli = -sp.log(a**y * (1 - a) ** (1 - y))
+    bce = -(y * sp.log(a) + (1 - y) * sp.log(1 - a))
+    ys = sp.symbols(f"y1:{N_CLASSES + 1}", real=True)
+    ps = sp.symbols(f"p1:{N_CLASSES + 1}", positive=True)
+    categorical = -sp.log(sp.Mul(*[pk**yk for pk, yk in zip(ps, ys)]))
+    cce = -sum(yk * sp.log(pk) for pk, yk in zip(ps, ys))
+    gaussian = -sp.log(sp.exp(-((y - mu) ** 2) / (2 * sigma**2)) / sp.sqrt(2 * sp.pi * sigma**2))
+    laplace = -sp.log(sp.exp(-sp.Abs(y - mu) / scale) / (2 * scale))
+    return (
+        Identity("bernoulli_nll", bernoulli, bce, "Bernoulli NLL is binary cross-entropy"),
+        Identity("categorical_nll", categorical, cce, "categorical NLL is categorical cross-entropy"),
+        Identity("gaussian_nll", sp.diff(gaussian, mu), sp.diff((y - mu) ** 2 / (2 * sigma**2), mu),
+                 "Gaussian NLL is squared error / (2 sigma^2) plus a constant"),
+        Identity("laplace_nll", sp.diff(laplace, mu), sp.diff(sp.Abs(y - mu) / scale, mu),
+                 "Laplace NLL is absolute error / b plus a constant"),
+    )
+
+
+def identities() -> dict:
+    """Every :class:`Identity` of the "why cross-entropy" chapter, by name (built on demand).
+
+    .. math:: \\text{name} \\mapsto (\\text{lhs} = \\text{rhs})
+
+    Examples
+    --------
+    >>> facts = identities()
+    >>> facts["bce_weight_gradient"].statement
+    'dC/dw = (a - y) x for cross-entropy: sigma\\'(z) cancels'
+    """
+    facts = (
+        *sigmoid_neuron(),
+        *softmax_gradients(),
+        bce_sigmoid_convexity(),
+        logistic_regression_hessian(),
+        *kl_cross_entropy(),
+        *negative_log_likelihoods(),
+    )
+    return {fact.name: fact for fact in facts}
