@@ -999,8 +999,8 @@ def identities() -> dict:
     Examples
     --------
     >>> facts = identities()
-    >>> facts["bce_weight_gradient"].statement
-    'dC/dw = (a - y) x for cross-entropy: sigma\\'(z) cancels'
+    >>> print(facts["bce_weight_gradient"].statement)
+    dC/dw = (a - y) x for cross-entropy: sigma'(z) cancels
     """
     facts = (
         *sigmoid_neuron(),
