@@ -551,9 +551,10 @@ def compare_bars(values, *, ax=None, xlabel="value", title=None):
     positions = np.arange(len(arrays))
     means = [array.mean() for array in arrays.values()]
     spreads = [array.std(ddof=1) if array.size > 1 else 0.0 for array in arrays.values()]
-    ax.barh(positions, means, xerr=spreads, color=OKABE_ITO[5], alpha=0.6, capsize=3, height=0.6)
+    ax.barh(positions, means, xerr=spreads, color=OKABE_ITO[5], alpha=0.6, height=0.6,
+            capsize=3, error_kw={"ecolor": "#444444", "elinewidth": 1.0})
     for position, array in zip(positions, arrays.values()):
-        ax.plot(array, np.full(array.size, position), "o", color=OKABE_ITO[0], markersize=3)
+        ax.plot(array, np.full(array.size, position), "o", color=OKABE_ITO[0], markersize=3.5, zorder=3)
     ax.set_yticks(positions, list(arrays))
     ax.invert_yaxis()  # first entry on top, as in a table
     ax.set(xlabel=xlabel)

@@ -15,7 +15,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-import lossguide  # noqa: E402
 from lossguide import plots  # noqa: E402
 
 
