@@ -215,9 +215,11 @@ def huber(y_true, y_pred, *, delta=1.0) -> np.ndarray:
     truth, prediction = _pair(y_true, y_pred)
     error = prediction - truth
     absolute = np.abs(error)
-    elementwise = np.where(
-        absolute <= delta, 0.5 * np.square(error), delta * absolute - 0.5 * delta**2
-    )
+    inside = absolute <= delta
+    elementwise = np.empty_like(error)
+    # Each branch only on its own elements: squaring a huge error would overflow.
+    elementwise[inside] = 0.5 * np.square(error[inside])
+    elementwise[~inside] = delta * absolute[~inside] - 0.5 * delta**2
     return _per_sample_mean(elementwise)
 
 
@@ -531,11 +533,11 @@ def categorical_crossentropy(
         log_q = prediction - logsumexp(prediction, axis=-1, keepdims=True)
     else:
         check_probabilities(prediction, "y_pred")
-        check_rows_sum_to_one(prediction, "y_pred")
         totals = prediction.sum(axis=-1, keepdims=True)
         if (totals == 0).any():
             row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
             raise ValueError(f"y_pred row {row} sums to 0, so it cannot be normalised")
+        check_rows_sum_to_one(prediction, "y_pred")
         # Keras renormalises the rows, then clips: each term is at most -log(1e-7).
         log_q = np.log(np.clip(prediction / totals, EPSILON, 1.0 - EPSILON))
     return _per_sample_sum(-(truth * log_q))

@@ -1,0 +1,628 @@
+"""Tests of lossguide.losses: agreement with Keras and independent references,
+known values, extreme inputs, and every error message.
+
+Reference library versions: Keras 3.15.1 on TensorFlow 2.21 (CPU), scikit-learn
+1.9, SciPy 1.17; Keras is called with float64 NumPy arrays so that it computes
+in float64.
+"""
+
+import os
+import re
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from numpy.testing import assert_allclose, assert_array_equal
+
+from lossguide import losses
+from lossguide._validation import ProbabilityWarning
+
+RTOL = 1e-10
+
+
+@pytest.fixture(scope="module")
+def keras():
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    import keras
+
+    return keras
+
+
+def to_numpy(tensor):
+    return np.asarray(tensor, dtype=np.float64)
+
+
+def softmax(z):
+    return np.exp(z - scipy.special.logsumexp(z, axis=-1, keepdims=True))
+
+
+def one_hot(labels, n_classes):
+    return np.eye(n_classes)[labels]
+
+
+# Inputs inside the range where Keras does not clip: probabilities in [0.01, 0.99],
+# logits small enough that Keras's sigmoid-then-clip (focal loss) is exact.
+rng = np.random.default_rng(20261122)
+N, D, K = 7, 3, 4
+LABELS = rng.integers(0, K, size=N)
+CASES = {
+    "mean_squared_error": (rng.normal(size=(N, D)), rng.normal(size=(N, D)), {}),
+    "mean_absolute_error": (rng.normal(size=(N, D)), rng.normal(size=(N, D)), {}),
+    "mean_absolute_percentage_error": (
+        rng.uniform(0.5, 3, size=(N, D)) * rng.choice([-1, 1], size=(N, D)),
+        rng.normal(size=(N, D)),
+        {},
+    ),
+    "mean_squared_logarithmic_error": (
+        rng.uniform(0.01, 5, size=(N, D)),
+        rng.uniform(0.01, 5, size=(N, D)),
+        {},
+    ),
+    "huber": (rng.normal(size=(N, D)), 2 * rng.normal(size=(N, D)), {"delta": 0.7}),
+    "log_cosh": (rng.normal(size=(N, D)), 3 * rng.normal(size=(N, D)), {}),
+    "poisson": (rng.poisson(2.0, size=(N, D)).astype(float), rng.uniform(0.1, 5, (N, D)), {}),
+    "hinge": (rng.choice([-1.0, 1.0], size=(N, D)), rng.normal(size=(N, D)), {}),
+    "squared_hinge": (rng.choice([0.0, 1.0], size=(N, D)), rng.normal(size=(N, D)), {}),
+    "categorical_hinge": (one_hot(LABELS, K), rng.normal(size=(N, K)), {}),
+    "binary_crossentropy": (
+        rng.choice([0.0, 1.0], size=(N, D)),
+        rng.uniform(0.01, 0.99, size=(N, D)),
+        {"label_smoothing": 0.1},
+    ),
+    "binary_focal_crossentropy": (
+        rng.uniform(0, 1, size=(N, D)),
+        rng.uniform(0.01, 0.99, size=(N, D)),
+        {"gamma": 1.5, "alpha": 0.3, "apply_class_balancing": True},
+    ),
+    "categorical_crossentropy": (
+        one_hot(LABELS, K),
+        softmax(rng.normal(size=(N, K))),
+        {"label_smoothing": 0.2},
+    ),
+    "sparse_categorical_crossentropy": (LABELS, softmax(rng.normal(size=(N, K))), {}),
+    "kl_divergence": (
+        rng.dirichlet(np.full(K, 2.0), size=N),
+        rng.dirichlet(np.full(K, 2.0), size=N),
+        {},
+    ),
+}
+LOGIT_CASES = {
+    "binary_crossentropy": (rng.choice([0.0, 1.0], size=(N, D)), 4 * rng.normal(size=(N, D))),
+    "binary_focal_crossentropy": (rng.uniform(0, 1, (N, D)), 4 * rng.normal(size=(N, D))),
+    "categorical_crossentropy": (one_hot(LABELS, K), 4 * rng.normal(size=(N, K))),
+    "sparse_categorical_crossentropy": (LABELS[:, None], 4 * rng.normal(size=(N, K))),
+}
+
+
+def test_cases_cover_every_name():
+    assert set(CASES) == set(losses.NAMES)
+
+
+# ------------------------------------------------------------------ agreement with Keras
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_agrees_with_keras(keras, name):
+    y_true, y_pred, options = CASES[name]
+    ours = losses.get(name)(y_true, y_pred, **options)
+    theirs = to_numpy(getattr(keras.losses, name)(y_true, y_pred, **options))
+    if name == "log_cosh":
+        # Keras 3.15 builds log 2 as ops.log(2.0) in float32 and then casts it, so
+        # its float64 log-cosh is offset by log(2) - float32(log 2) ≈ -1.9e-9.
+        theirs = theirs + float(np.float32(np.log(np.float32(2.0)))) - np.log(2.0)
+    assert ours.dtype == np.float64
+    assert ours.shape == theirs.shape
+    assert_allclose(ours, theirs, rtol=RTOL, atol=0)
+
+
+@pytest.mark.parametrize("name", sorted(LOGIT_CASES))
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.15])
+def test_agrees_with_keras_from_logits(keras, name, label_smoothing):
+    y_true, logits = LOGIT_CASES[name]
+    options = {"from_logits": True}
+    if name != "sparse_categorical_crossentropy":
+        options["label_smoothing"] = label_smoothing
+    ours = losses.get(name)(y_true, logits, **options)
+    theirs = to_numpy(getattr(keras.losses, name)(y_true, logits, **options))
+    assert_allclose(ours, theirs, rtol=RTOL, atol=0)
+
+
+def test_focal_defaults_and_docstring_example_agree_with_keras(keras):
+    y_true = np.array([[0.0, 1.0], [0.0, 0.0]])
+    y_pred = np.array([[0.6, 0.4], [0.4, 0.6]])
+    for options in ({}, {"gamma": 0.0}, {"apply_class_balancing": True, "alpha": 0.6}):
+        ours = losses.binary_focal_crossentropy(y_true, y_pred, **options)
+        theirs = to_numpy(keras.losses.binary_focal_crossentropy(y_true, y_pred, **options))
+        assert_allclose(ours, theirs, rtol=RTOL)
+
+
+def test_probability_paths_agree_with_keras_where_keras_clips(keras):
+    # Exact 0 and 1 probabilities and unnormalised rows: Keras clips and renormalises.
+    y_true = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y_pred = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.0]])
+    ours = losses.binary_crossentropy(y_true, y_pred)
+    assert_allclose(ours, to_numpy(keras.losses.binary_crossentropy(y_true, y_pred)), rtol=1e-9)
+    with pytest.warns(ProbabilityWarning):
+        ours = losses.kl_divergence(y_true, y_pred)
+    assert_allclose(ours, to_numpy(keras.losses.kl_divergence(y_true, y_pred)), rtol=1e-9)
+    with pytest.warns(ProbabilityWarning):
+        ours = losses.categorical_crossentropy(y_true, y_pred)
+    theirs = to_numpy(keras.losses.categorical_crossentropy(y_true, y_pred))
+    assert_allclose(ours, theirs, rtol=1e-9)
+    with pytest.warns(ProbabilityWarning):
+        ours = losses.sparse_categorical_crossentropy([0, 1, 2], y_pred)
+    theirs = to_numpy(keras.losses.sparse_categorical_crossentropy(np.array([0, 1, 2]), y_pred))
+    assert_allclose(ours, theirs, rtol=1e-9)
+
+
+def test_mape_and_msle_at_zero_agree_with_keras(keras):
+    y_true = np.array([[0.0, 1.0], [2.0, 0.0]])
+    y_pred = np.array([[0.5, 0.0], [-0.5, 0.0]])
+    for name in ("mean_absolute_percentage_error", "mean_squared_logarithmic_error"):
+        ours = losses.get(name)(y_true, y_pred)
+        assert_allclose(ours, to_numpy(getattr(keras.losses, name)(y_true, y_pred)), rtol=RTOL)
+
+
+def test_weighted_bce_agrees_with_tensorflow(keras):
+    import tensorflow as tf
+
+    y_true = rng.choice([0.0, 1.0], size=(N, D))
+    logits = 5 * rng.normal(size=(N, D))
+    for pos_weight in (0.5, 3.0, np.array([1.0, 2.0, 0.25])):
+        ours = losses.weighted_binary_crossentropy(y_true, logits, pos_weight=pos_weight)
+        elementwise = tf.nn.weighted_cross_entropy_with_logits(
+            labels=y_true, logits=logits, pos_weight=tf.constant(pos_weight, tf.float64)
+        )
+        assert_allclose(ours, to_numpy(elementwise).mean(axis=-1), rtol=RTOL)
+
+
+@pytest.mark.parametrize(
+    "name", ["mean_squared_error", "huber", "hinge", "poisson", "binary_crossentropy"]
+)
+@pytest.mark.parametrize("flip", [False, True])
+def test_column_vs_flat_shapes_match_keras_loss_classes(keras, name, flip):
+    # The Keras loss classes (what compile uses) align (n,) with (n, 1); so do we.
+    y_true = rng.choice([0.0, 1.0], size=5)
+    y_pred = rng.uniform(0.05, 0.95, size=(5, 1))
+    if flip:
+        y_true, y_pred = y_true[:, None], y_pred[:, 0]
+    loss_class = keras.losses.get(name).__name__  # function; use the class below
+    classes = {
+        "mean_squared_error": keras.losses.MeanSquaredError,
+        "huber": keras.losses.Huber,
+        "hinge": keras.losses.Hinge,
+        "poisson": keras.losses.Poisson,
+        "binary_crossentropy": keras.losses.BinaryCrossentropy,
+    }
+    assert loss_class == name
+    # Loss classes compute in their own dtype (floatx, float32 unless set).
+    theirs = to_numpy(classes[name](reduction=None, dtype="float64")(y_true, y_pred))
+    ours = losses.get(name)(y_true, y_pred)
+    assert ours.shape == theirs.shape == (5,)
+    assert_allclose(ours, theirs, rtol=RTOL)
+
+
+# ------------------------------------------------------- independent implementations
+
+
+def test_regression_losses_agree_with_sklearn():
+    from sklearn import metrics
+
+    y_true, y_pred, _ = CASES["mean_squared_error"]
+    # sklearn reduces over samples; transposing makes it reduce over our last axis.
+    assert_allclose(
+        losses.mean_squared_error(y_true, y_pred),
+        metrics.mean_squared_error(y_true.T, y_pred.T, multioutput="raw_values"),
+        rtol=1e-12,
+    )
+    assert_allclose(
+        losses.mean_absolute_error(y_true, y_pred),
+        metrics.mean_absolute_error(y_true.T, y_pred.T, multioutput="raw_values"),
+        rtol=1e-12,
+    )
+    y_true, y_pred, _ = CASES["mean_squared_logarithmic_error"]
+    assert_allclose(
+        losses.mean_squared_logarithmic_error(y_true, y_pred),
+        metrics.mean_squared_log_error(y_true.T, y_pred.T, multioutput="raw_values"),
+        rtol=1e-12,
+    )
+    y_true, y_pred, _ = CASES["mean_absolute_percentage_error"]
+    assert_allclose(
+        losses.mean_absolute_percentage_error(y_true, y_pred) / 100,  # sklearn: a fraction
+        metrics.mean_absolute_percentage_error(y_true.T, y_pred.T, multioutput="raw_values"),
+        rtol=1e-12,
+    )
+
+
+def test_classification_losses_agree_with_sklearn():
+    from sklearn import metrics
+
+    y = rng.integers(0, 2, size=50)
+    p = rng.uniform(0.01, 0.99, size=50)
+    assert_allclose(
+        losses.binary_crossentropy(y[:, None], p[:, None]).mean(), metrics.log_loss(y, p),
+        rtol=1e-12,
+    )
+    z = rng.normal(size=(50, K))
+    labels = np.arange(50) % K
+    assert_allclose(
+        losses.categorical_crossentropy(one_hot(labels, K), softmax(z)).mean(),
+        metrics.log_loss(labels, softmax(z)),
+        rtol=1e-12,
+    )
+    signs = 2.0 * y - 1.0
+    decision = rng.normal(size=50)
+    assert_allclose(
+        losses.hinge(signs[:, None], decision[:, None]).mean(),
+        metrics.hinge_loss(signs, decision),
+        rtol=1e-12,
+    )
+    # sklearn's multi-class hinge is Crammer-Singer: max(0, 1 + max_other - true).
+    # Keras's max((1 - y) ŷ) also sees the true class as a 0, so the two agree only
+    # when some other score is >= 0; shifting all scores keeps Crammer-Singer unchanged.
+    shifted = z - z.min() + 1.0
+    assert_allclose(
+        losses.categorical_hinge(one_hot(labels, K), shifted).mean(),
+        metrics.hinge_loss(labels, shifted),
+        rtol=1e-12,
+    )
+
+
+def test_categorical_hinge_counts_the_true_class_as_a_zero_score_like_keras():
+    # All other scores negative: Crammer-Singer gives max(0, 1 - 1 + (-2)) = 0;
+    # Keras (and we) use max(-2, -3, 0) = 0 for the best other score, giving 0 too;
+    # with a true score of 0.5 they differ: Keras 0.5, Crammer-Singer 0.
+    assert_allclose(losses.categorical_hinge([[0, 1, 0]], [[-2.0, 0.5, -3.0]]), [0.5])
+
+
+def test_kl_divergence_agrees_with_scipy_rel_entr():
+    y_true, y_pred, _ = CASES["kl_divergence"]
+    expected = scipy.special.rel_entr(y_true, y_pred).sum(axis=-1)
+    assert_allclose(losses.kl_divergence(y_true, y_pred), expected, rtol=1e-12)
+    # kl_div adds -y + ŷ per term, which sums to zero for distributions.
+    assert_allclose(
+        losses.kl_divergence(y_true, y_pred),
+        scipy.special.kl_div(y_true, y_pred).sum(axis=-1),
+        rtol=1e-9,
+    )
+
+
+def test_poisson_is_the_negative_log_likelihood_up_to_a_constant():
+    y_true, y_pred, _ = CASES["poisson"]
+    negative_log_likelihood = -scipy.stats.poisson.logpmf(y_true, y_pred)
+    constant = scipy.special.gammaln(y_true + 1)  # log y!, independent of the prediction
+    expected = (negative_log_likelihood - constant).mean(axis=-1)
+    # Keras's log(ŷ + 1e-7) shifts each term by about y · 1e-7 / ŷ.
+    assert_allclose(losses.poisson(y_true, y_pred), expected, rtol=0, atol=1e-6)
+
+
+def test_huber_agrees_with_scipy():
+    error = np.linspace(-3, 3, 13)
+    for delta in (0.5, 1.0, 2.0):
+        assert_allclose(
+            losses.huber(np.zeros((1, 13)), error[None], delta=delta),
+            [scipy.special.huber(delta, error).mean()],
+            rtol=1e-14,
+        )
+
+
+def test_log_cosh_keeps_full_precision_for_small_and_large_errors():
+    import mpmath
+
+    mpmath.mp.dps = 50
+    errors = np.array([1e-12, 1e-6, 1e-3, 0.5, 0.999, 1.0, 3.0, 40.0, 800.0, -5e5])
+    expected = [float(mpmath.log(mpmath.cosh(mpmath.mpf(e)))) for e in errors]
+    ours = losses.log_cosh(np.zeros((10, 1)), errors[:, None])
+    assert_allclose(ours, expected, rtol=1e-14)
+
+
+def test_sparse_crossentropy_agrees_with_scipy_log_softmax():
+    labels, logits = LOGIT_CASES["sparse_categorical_crossentropy"]
+    expected = -np.take_along_axis(scipy.special.log_softmax(logits, axis=-1), labels, -1)[:, 0]
+    ours = losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+    assert_allclose(ours, expected, rtol=1e-12)
+
+
+# --------------------------------------------------------------------- known values
+
+
+def test_mse_of_the_tutorial_vector():  # seed 000
+    y_true = [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    y_pred = [0.033, 0.45, 0.01, 0.9, 0, 0, 0.5, 0.4, 0.3, 0.95]
+    result = losses.mean_squared_error(y_true, y_pred)
+    assert result.shape == ()
+    assert_allclose(result, 0.1616189, rtol=1e-12)
+
+
+def test_mse_of_the_tutorial_two_by_two():  # seed 000
+    per_sample = losses.mean_squared_error([[1, 0], [0, 1]], [[0.95, 0.03], [0.3, 0.8]])
+    assert_allclose(per_sample, [0.0017, 0.065], rtol=1e-12)
+    assert_allclose(per_sample.mean(), 0.03335, rtol=1e-12)
+
+
+def test_sparse_crossentropy_of_the_tutorial_logits():  # seed 001, TF's float32 digits
+    result = losses.sparse_categorical_crossentropy(
+        [2, 1], [[2, 0.5, 6], [0.1, 0, 3]], from_logits=True
+    )
+    assert_allclose(result, [0.02215516, 3.0996735], rtol=2e-7)
+
+
+def test_binary_crossentropy_closed_forms():
+    assert_allclose(losses.binary_crossentropy([[1.0]], [[0.5]]), [np.log(2)], rtol=1e-15)
+    assert_allclose(
+        losses.binary_crossentropy([[1.0]], [[0.0]], from_logits=True), [np.log(2)], rtol=1e-15
+    )
+    # Smoothing 0.2 turns label 1 into 0.9: the loss at p = 0.9 is the entropy H(0.9).
+    expected = -(0.9 * np.log(0.9) + 0.1 * np.log(0.1))
+    assert_allclose(
+        losses.binary_crossentropy([[1.0]], [[0.9]], label_smoothing=0.2), [expected], rtol=1e-14
+    )
+
+
+def test_categorical_crossentropy_smoothing_closed_form():
+    # K = 4, s = 0.4: targets become [0.1, 0.7, 0.1, 0.1]; uniform prediction → log 4.
+    result = losses.categorical_crossentropy([[0, 1, 0, 0]], [[0.25] * 4], label_smoothing=0.4)
+    assert_allclose(result, [np.log(4)], rtol=1e-14)
+
+
+def test_focal_closed_form():
+    # y = 1, p = 0.8, γ = 2, α = 0.25 balanced: 0.25 · 0.2² · (-log 0.8).
+    result = losses.binary_focal_crossentropy([[1.0]], [[0.8]], apply_class_balancing=True)
+    assert_allclose(result, [0.25 * 0.04 * -np.log(0.8)], rtol=1e-14)
+
+
+def test_weighted_bce_closed_form():
+    result = losses.weighted_binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], pos_weight=3.0)
+    assert_allclose(result, [(3 * np.log(2) + np.log(2)) / 2], rtol=1e-15)
+
+
+def test_hinge_converts_binary_labels_like_keras():
+    scores = np.array([[0.3, -2.0, 0.5]])
+    assert_array_equal(losses.hinge([[1, 0, 1]], scores), losses.hinge([[1, -1, 1]], scores))
+    assert_allclose(losses.hinge([[1, 0, 1]], scores), [(0.7 + 0 + 0.5) / 3], rtol=1e-15)
+
+
+# ------------------------------------------------------------------------ extreme inputs
+
+
+def test_binary_crossentropy_huge_logits_are_exact():
+    y = np.array([[1.0, 1.0, 0.0, 0.0]])
+    z = np.array([[-1000.0, 1e4, 1e4, -1e4]])
+    per_element = [
+        losses.binary_crossentropy(y[:, [j]], z[:, [j]], from_logits=True)[0] for j in range(4)
+    ]
+    assert per_element == [1000.0, 0.0, 1e4, 0.0]
+
+
+def test_float32_logits_of_80():
+    y = np.array([[1.0], [0.0], [1.0]], dtype=np.float32)
+    z = np.array([[-80.0], [80.0], [80.0]], dtype=np.float32)
+    result = losses.binary_crossentropy(y, z, from_logits=True)
+    assert_allclose(result, [80.0, 80.0, np.exp(-80.0)], rtol=1e-14)
+    focal = losses.binary_focal_crossentropy(y, z, from_logits=True, gamma=2.0)
+    # (1 - p_t) = σ(80) ≈ 1 for the wrong answers, so focal ≈ BCE there.
+    assert np.all(np.isfinite(focal))
+    assert_allclose(focal[:2], [80.0, 80.0], rtol=1e-14)
+    scores = np.array([[80.0, -80.0, 0.0]], dtype=np.float32)
+    assert_allclose(
+        losses.categorical_crossentropy([[0, 1, 0]], scores, from_logits=True),
+        [160.0],
+        rtol=1e-14,
+    )
+
+
+def test_categorical_crossentropy_huge_logits():
+    logits = np.array([[1e4, 0.0, -1e4]] * 3)
+    targets = np.eye(3)
+    result = losses.categorical_crossentropy(targets, logits, from_logits=True)
+    assert_allclose(result, [0.0, 1e4, 2e4], rtol=1e-15, atol=1e-300)
+    sparse = losses.sparse_categorical_crossentropy([0, 1, 2], logits, from_logits=True)
+    assert_array_equal(sparse, result)
+
+
+def test_focal_and_weighted_bce_with_huge_logits_are_finite():
+    y = np.array([[1.0, 0.0, 1.0, 0.0]])
+    z = np.array([[-1e4, 1e4, 1e4, -1e4]])
+    focal = losses.binary_focal_crossentropy(y, z, from_logits=True, gamma=2.0)
+    assert_allclose(focal, [(1e4 + 1e4 + 0 + 0) / 4], rtol=1e-15)
+    weighted = losses.weighted_binary_crossentropy(y, z, pos_weight=2.0)
+    assert_allclose(weighted, [(2e4 + 1e4) / 4], rtol=1e-15)
+
+
+def test_exact_zero_and_one_probabilities_are_clipped_not_infinite():
+    minus_log_eps = -np.log(1e-7)
+    assert_allclose(minus_log_eps, 16.118095650958319, rtol=1e-15)
+    result = losses.binary_crossentropy([[1.0], [0.0], [1.0], [0.0]], [[0.0], [1.0], [1.0], [0.0]])
+    assert_allclose(result, [minus_log_eps, minus_log_eps, -np.log1p(-1e-7), -np.log1p(-1e-7)])
+    cce = losses.categorical_crossentropy([[1, 0], [0, 1]], [[0.0, 1.0], [0.0, 1.0]])
+    # Keras takes log(1 - 1e-7) of the rounded clip bound; so do we.
+    assert_allclose(cce, [minus_log_eps, -np.log(1.0 - 1e-7)], rtol=1e-14)
+    kl = losses.kl_divergence([[1.0, 0.0]], [[0.0, 1.0]])
+    assert np.all(np.isfinite(kl)) and kl[0] > 16
+
+
+def test_large_regression_errors_stay_finite():
+    assert_allclose(losses.log_cosh([[0.0]], [[1e300]]), [1e300 - np.log(2)], rtol=1e-15)
+    assert_allclose(losses.huber([[0.0]], [[1e300]]), [1e300 - 0.5], rtol=1e-15)
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: losses.mean_squared_error([[0.0, 1.0]], [[0.5, np.nan]]), ValueError,
+         "y_pred contains NaN at index (0, 1)"),
+        (lambda: losses.mean_squared_error([[0.0, np.inf]], [[0.5, 1.0]]), ValueError,
+         "y_true contains inf at index (0, 1)"),
+        (lambda: losses.huber([[-np.inf]], [[0.5]]), ValueError,
+         "y_true contains -inf at index (0, 0)"),
+        (lambda: losses.mean_absolute_error(np.zeros((0, 3)), np.zeros((0, 3))), ValueError,
+         "y_true is empty (shape (0, 3))"),
+        (lambda: losses.mean_absolute_error([1.0], np.zeros((0, 3))), ValueError,
+         "y_pred is empty (shape (0, 3))"),
+        (lambda: losses.mean_squared_error(["a", "b"], [0.0, 1.0]), TypeError,
+         "y_true must be numeric, got list with dtype <U1"),
+        (lambda: losses.mean_squared_error("abc", [0.0]), TypeError,
+         "y_true must be numeric, got str 'abc'"),
+        (lambda: losses.mean_squared_error([1.0], [1j]), TypeError,
+         "y_pred must be real, got complex dtype complex128"),
+        (lambda: losses.mean_squared_error([[1.0], [1.0, 2.0]], [1.0]), ValueError,
+         "y_true must be a rectangular array"),
+        (lambda: losses.mean_squared_error(1.0, 2.0), ValueError,
+         "y_true must have at least one dimension (losses reduce over the last axis), "
+         "got the scalar 1.0"),
+        (lambda: losses.mean_squared_error(np.zeros((3, 2)), np.zeros((3, 3))), ValueError,
+         "y_true and y_pred must have the same shape, got y_true (3, 2) and y_pred (3, 3)"),
+        (lambda: losses.hinge(np.zeros(4), np.zeros((4, 2))), ValueError,
+         "y_true and y_pred must have the same shape, got y_true (4,) and y_pred (4, 2)"),
+        (lambda: losses.binary_crossentropy([[1.0]], [[1.3]]), ValueError,
+         "y_pred contains values greater than 1: 1.3"),
+        (lambda: losses.binary_crossentropy([[1.0]], [[-0.2]]), ValueError,
+         "y_pred contains values less than 0: -0.2"),
+        (lambda: losses.binary_crossentropy([[2.0]], [[0.5]], from_logits=True), ValueError,
+         "y_true contains values greater than 1: 2"),
+        (lambda: losses.kl_divergence([[0.5, 0.5]], [[1.5, -0.5]]), ValueError,
+         "y_pred contains values greater than 1: 1.5"),
+        (lambda: losses.categorical_crossentropy([[1, 0]], [[0.0, 0.0]]), ValueError,
+         "y_pred row (0,) sums to 0, so it cannot be normalised"),
+        (lambda: losses.categorical_crossentropy([[1]], [[1.0]]), ValueError,
+         "categorical_crossentropy needs at least 2 classes on the last axis, got y_pred of "
+         "shape (1, 1); for a single sigmoid output use binary_crossentropy"),
+        (lambda: losses.sparse_categorical_crossentropy([0, 3], np.full((2, 3), 1 / 3)),
+         ValueError,
+         "y_true holds class indices for 3 classes, so each must be in [0, 3); "
+         "got 3 at index (1,)"),
+        (lambda: losses.sparse_categorical_crossentropy([0, -1], np.full((2, 3), 1 / 3)),
+         ValueError,
+         "y_true holds class indices for 3 classes, so each must be in [0, 3); "
+         "got -1 at index (1,)"),
+        (lambda: losses.sparse_categorical_crossentropy([0.5, 1], np.full((2, 3), 1 / 3)),
+         ValueError, "y_true must hold whole-number class indices, got 0.5 at index (0,)"),
+        (lambda: losses.sparse_categorical_crossentropy([0, 1, 2], np.full((2, 3), 1 / 3)),
+         ValueError,
+         "y_true must have the shape of y_pred without its last (class) axis, optionally "
+         "followed by 1: got y_true (3,) and y_pred (2, 3)"),
+        (lambda: losses.hinge([[1, 2]], [[0.0, 0.0]]), ValueError,
+         "y_true must hold hinge labels in {-1, 1} or {0, 1}, got 2 at index (0, 1)"),
+        (lambda: losses.squared_hinge([[1, -1, 0]], [[0.0, 0.0, 0.0]]), ValueError,
+         "y_true mixes the label conventions {-1, 1} and {0, 1}: it contains both -1 "
+         "(at index (0, 1)) and 0 (at index (0, 2))"),
+        (lambda: losses.categorical_hinge([[-1, 1]], [[0.0, 0.0]]), ValueError,
+         "y_true contains values less than 0: -1"),
+        (lambda: losses.mean_squared_logarithmic_error([[0.0, -1.0]], [[1.0, 1.0]]), ValueError,
+         "y_true must be > -1 (log(1 + y_true) is undefined), got -1 at index (0, 1)"),
+        (lambda: losses.mean_squared_logarithmic_error([[0.0]], [[-3.0]]), ValueError,
+         "y_pred must be > -1 (log(1 + y_pred) is undefined), got -3 at index (0, 0)"),
+        (lambda: losses.poisson([[1.0, 2.0]], [[1.0, -0.5]]), ValueError,
+         "y_pred must be >= 0 (a Poisson rate), got -0.5 at index (0, 1)"),
+        (lambda: losses.poisson([[-1.0]], [[1.0]]), ValueError,
+         "y_true must be >= 0 (a count), got -1 at index (0, 0)"),
+        (lambda: losses.huber([[0.0]], [[1.0]], delta=0.0), ValueError,
+         "delta must be > 0.0, got 0.0"),
+        (lambda: losses.huber([[0.0]], [[1.0]], delta="1"), TypeError,
+         "delta must be a real number, got str '1'"),
+        (lambda: losses.binary_crossentropy([[1.0]], [[0.5]], label_smoothing=1.5), ValueError,
+         "label_smoothing must be <= 1.0, got 1.5"),
+        (lambda: losses.categorical_crossentropy([[1, 0]], [[0.5, 0.5]], label_smoothing=-0.1),
+         ValueError, "label_smoothing must be >= 0.0, got -0.1"),
+        (lambda: losses.binary_focal_crossentropy([[1.0]], [[0.5]], gamma=-1), ValueError,
+         "gamma must be >= 0.0, got -1.0"),
+        (lambda: losses.binary_focal_crossentropy([[1.0]], [[0.5]], alpha=1.2), ValueError,
+         "alpha must be <= 1.0, got 1.2"),
+        (lambda: losses.binary_focal_crossentropy([[1.0]], [[0.5]], gamma=float("nan")),
+         ValueError, "gamma must be finite, got nan"),
+        (lambda: losses.binary_crossentropy([[1.0]], [[0.5]], from_logits="yes"), TypeError,
+         "from_logits must be True or False, got str 'yes'"),
+        (lambda: losses.binary_focal_crossentropy([[1.0]], [[0.5]], apply_class_balancing=1),
+         TypeError, "apply_class_balancing must be True or False, got int 1"),
+        (lambda: losses.weighted_binary_crossentropy([[1.0]], [[0.5]], pos_weight=-1.0),
+         ValueError, "pos_weight must be >= 0.0, got -1.0"),
+        (lambda: losses.weighted_binary_crossentropy(np.ones((2, 3)), np.ones((2, 3)),
+                                                     pos_weight=np.ones(2)),
+         ValueError, "pos_weight of shape (2,) does not broadcast to logits of shape (2, 3)"),
+        (lambda: losses.weighted_binary_crossentropy(np.ones(3), np.ones(3),
+                                                     pos_weight=np.ones((2, 3))),
+         ValueError, "pos_weight of shape (2, 3) would enlarge logits of shape (3,)"),
+        (lambda: losses.weighted_binary_crossentropy([[1.0]], np.zeros((1, 2)), pos_weight=1.0),
+         ValueError,
+         "y_true and logits must have the same shape, got y_true (1, 1) and logits (1, 2)"),
+    ],
+)
+def test_error_messages(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_rows_that_do_not_sum_to_one_only_warn():
+    with pytest.warns(
+        ProbabilityWarning,
+        match=re.escape("rows of y_pred should sum to 1 along the last axis; row (1,) sums to 0.7"),
+    ):
+        result = losses.categorical_crossentropy([[1, 0], [0, 1]], [[0.5, 0.5], [0.3, 0.4]])
+    assert np.all(np.isfinite(result))
+    with pytest.warns(ProbabilityWarning, match=re.escape("rows of y_true should sum to 1")):
+        losses.kl_divergence([[0.5, 0.1]], [[0.5, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # float32 softmax rows are off by ~1e-7: no warning.
+        probabilities = softmax(rng.normal(size=(20, 10))).astype(np.float32)
+        losses.categorical_crossentropy(np.eye(10)[np.arange(20) % 10], probabilities)
+
+
+# ------------------------------------------------------------------------------- get()
+
+
+def test_get_resolves_names_aliases_and_class_names():
+    for name in losses.NAMES:
+        assert losses.get(name) is getattr(losses, name)
+    pairs = {
+        "mse": "mean_squared_error", "MSE": "mean_squared_error", "mae": "mean_absolute_error",
+        "msle": "mean_squared_logarithmic_error", "mape": "mean_absolute_percentage_error",
+        "kld": "kl_divergence", "kl_divergence": "kl_divergence", "bce": "binary_crossentropy",
+        "MeanSquaredError": "mean_squared_error", "KLDivergence": "kl_divergence",
+        "weighted_binary_crossentropy": "weighted_binary_crossentropy",
+    }
+    for alias, name in pairs.items():
+        assert losses.get(alias) is getattr(losses, name)
+    assert losses.get(losses.huber) is losses.huber
+
+
+def test_get_aliases_are_keras_aliases(keras):
+    for alias in ("mse", "mae", "msle", "mape", "kld", "bce", "MeanSquaredError", "Hinge"):
+        keras_loss = keras.losses.get(alias)
+        keras_name = getattr(keras_loss, "__name__", None) or keras_loss.fn.__name__
+        assert losses.get(alias).__name__ == keras_name
+
+
+@pytest.mark.parametrize(
+    "old, new", [("kullback_leibler_divergence", "kl_divergence"), ("huber_loss", "huber"),
+                 ("logcosh", "log_cosh")]
+)
+def test_get_names_the_replacement_of_removed_keras_names(keras, old, new):
+    with pytest.raises(ValueError, match=re.escape(f"'{old}' was removed in Keras 3")
+                       + ".*" + re.escape(f"use '{new}'")):
+        losses.get(old)
+    with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+        keras.losses.get(old)  # the claim in our message, checked
+
+
+def test_get_unknown_lists_the_valid_names():
+    with pytest.raises(ValueError, match=r"unknown loss identifier 'crossentropy'; valid names: "
+                       r"mean_squared_error, .*kl_divergence, weighted_binary_crossentropy"):
+        losses.get("crossentropy")
+    with pytest.raises(ValueError, match="'dice' is a Keras loss that lossguide does not implement"):
+        losses.get("dice")
+    with pytest.raises(TypeError, match=re.escape("identifier must be a loss name or a callable, "
+                                                  "got int 3")):
+        losses.get(3)
+
+
+def test_module_api():
+    assert set(losses.__all__) >= set(losses.NAMES) | {"get", "NAMES", "weighted_binary_crossentropy"}
+    assert all(hasattr(losses, name) for name in losses.__all__)
+    assert len(set(losses.NAMES)) == len(losses.NAMES) == 15
