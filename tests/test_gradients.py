@@ -1,0 +1,402 @@
+"""Tests of lossguide.gradients: finite differences, TensorFlow autodiff, extremes, kinks, errors."""
+
+import os
+import re
+
+import numpy as np
+import pytest
+
+from lossguide import gradients, losses
+
+RNG_SEED = 20261122
+SHAPE = (4, 3)
+
+
+def _regression(rng):
+    return rng.normal(size=SHAPE), rng.normal(size=SHAPE)
+
+
+def _positive(rng):
+    return rng.uniform(0.2, 3.0, size=SHAPE), rng.uniform(0.2, 3.0, size=SHAPE)
+
+
+def _counts(rng):
+    return rng.integers(0, 5, size=SHAPE).astype(float), rng.uniform(0.2, 3.0, size=SHAPE)
+
+
+def _binary_probabilities(rng):
+    return rng.integers(0, 2, size=SHAPE).astype(float), rng.uniform(0.05, 0.95, size=SHAPE)
+
+
+def _binary_logits(rng):
+    return rng.integers(0, 2, size=SHAPE).astype(float), rng.normal(scale=3.0, size=SHAPE)
+
+
+def _soft_binary_logits(rng):
+    return rng.uniform(0.0, 1.0, size=SHAPE), rng.normal(scale=3.0, size=SHAPE)
+
+
+def _hinge(rng):
+    labels = rng.choice([-1.0, 1.0], size=SHAPE)
+    scores = rng.normal(scale=2.0, size=SHAPE)
+    # keep |1 - y * score| away from the kink
+    scores = np.where(np.abs(1.0 - labels * scores) < 0.05, scores + 0.3, scores)
+    return labels, scores
+
+
+def _one_hot(rng):
+    return np.eye(SHAPE[-1])[rng.integers(0, SHAPE[-1], size=SHAPE[0])]
+
+
+def _simplex(rng):
+    return rng.dirichlet(np.full(SHAPE[-1], 2.0), size=SHAPE[0])
+
+
+def _categorical_probabilities(rng):
+    return _one_hot(rng), _simplex(rng)
+
+
+def _categorical_logits(rng):
+    return _simplex(rng), rng.normal(scale=3.0, size=SHAPE)
+
+
+def _sparse_probabilities(rng):
+    return rng.integers(0, SHAPE[-1], size=SHAPE[0]).astype(float), _simplex(rng)
+
+
+def _sparse_logits(rng):
+    return rng.integers(0, SHAPE[-1], size=SHAPE[0]).astype(float), rng.normal(scale=3.0, size=SHAPE)
+
+
+def _kl(rng):
+    return _simplex(rng), _simplex(rng)
+
+
+def _categorical_hinge(rng):
+    return _one_hot(rng), rng.normal(scale=0.4, size=SHAPE)
+
+
+# (id, name, options, sampler): points away from kinks and clipping.
+CASES = [
+    ("mse", "mean_squared_error", {}, _regression),
+    ("mae", "mean_absolute_error", {}, _regression),
+    ("mape", "mean_absolute_percentage_error", {}, _regression),
+    ("msle", "mean_squared_logarithmic_error", {}, _positive),
+    ("huber", "huber", {}, _regression),
+    ("huber-0.5", "huber", {"delta": 0.5}, _regression),
+    ("log_cosh", "log_cosh", {}, _regression),
+    ("poisson", "poisson", {}, _counts),
+    ("bce", "binary_crossentropy", {}, _binary_probabilities),
+    ("bce-smooth", "binary_crossentropy", {"label_smoothing": 0.2}, _binary_probabilities),
+    ("bce-logits", "binary_crossentropy", {"from_logits": True}, _binary_logits),
+    ("bce-logits-soft", "binary_crossentropy", {"from_logits": True, "label_smoothing": 0.1}, _soft_binary_logits),
+    ("focal", "binary_focal_crossentropy", {}, _binary_probabilities),
+    ("focal-balanced", "binary_focal_crossentropy",
+     {"gamma": 1.5, "alpha": 0.3, "apply_class_balancing": True, "label_smoothing": 0.1}, _binary_probabilities),
+    ("focal-logits", "binary_focal_crossentropy", {"from_logits": True}, _binary_logits),
+    ("focal-logits-soft", "binary_focal_crossentropy", {"from_logits": True, "gamma": 0.5}, _soft_binary_logits),
+    ("hinge", "hinge", {}, _hinge),
+    ("squared_hinge", "squared_hinge", {}, _hinge),
+    ("categorical_hinge", "categorical_hinge", {}, _categorical_hinge),
+    ("cce", "categorical_crossentropy", {}, _categorical_probabilities),
+    ("cce-smooth", "categorical_crossentropy", {"label_smoothing": 0.1}, _categorical_probabilities),
+    ("cce-logits", "categorical_crossentropy", {"from_logits": True}, _categorical_logits),
+    ("scce", "sparse_categorical_crossentropy", {}, _sparse_probabilities),
+    ("scce-logits", "sparse_categorical_crossentropy", {"from_logits": True}, _sparse_logits),
+    ("kld", "kl_divergence", {}, _kl),
+]
+
+
+def _sample(sampler, index=0):
+    return sampler(np.random.default_rng([RNG_SEED, index]))
+
+
+def _central_differences(loss, y_true, y_pred, step=1e-6):
+    """d(sum of per-sample losses)/d y_pred, one coordinate at a time."""
+    result = np.zeros_like(y_pred)
+    for position in np.ndindex(y_pred.shape):
+        up, down = y_pred.copy(), y_pred.copy()
+        up[position] += step
+        down[position] -= step
+        result[position] = (loss(y_true, up).sum() - loss(y_true, down).sum()) / (2 * step)
+    return result
+
+
+# ------------------------------------------------------------------ (1) finite differences
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_matches_central_differences(case, index):
+    _, name, options, sampler = case
+    y_true, y_pred = _sample(sampler, index)
+
+    def loss(t, p):
+        return losses.get(name)(t, p, **options)
+
+    expected = _central_differences(loss, y_true, y_pred)
+    got = gradients.get(name)(y_true, y_pred, **options)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_weighted_bce_matches_central_differences():
+    y_true, logits = _sample(_binary_logits)
+    for weight in (0.3, 3.0, np.array([1.0, 2.0, 5.0])):
+
+        def loss(t, z, weight=weight):
+            return losses.weighted_binary_crossentropy(t, z, pos_weight=weight)
+
+        expected = _central_differences(loss, y_true, logits)
+        got = gradients.weighted_binary_crossentropy(y_true, logits, pos_weight=weight)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------------ (2) TensorFlow autodiff
+
+
+@pytest.fixture(scope="module")
+def tf_keras():
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    import keras
+    import tensorflow as tf
+
+    return tf, keras
+
+
+def _tape_gradient(tf_keras, function, y_true, y_pred, dtype="float64"):
+    """Gradient of the summed Keras loss with respect to y_pred, by autodiff."""
+    tf, _ = tf_keras
+    prediction = tf.constant(y_pred, dtype=dtype)
+    truth = tf.constant(y_true, dtype=dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(prediction)
+        total = tf.reduce_sum(function(truth, prediction))
+    return tape.gradient(total, prediction).numpy()
+
+
+def _keras_function(tf_keras, name, options):
+    _, keras = tf_keras
+    function = getattr(keras.losses, name)
+    return lambda t, p: function(t, p, **options)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_matches_tensorflow_autodiff(tf_keras, case):
+    _, name, options, sampler = case
+    y_true, y_pred = _sample(sampler, 3)
+    expected = _tape_gradient(tf_keras, _keras_function(tf_keras, name, options), y_true, y_pred)
+    got = gradients.get(name)(y_true, y_pred, **options)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_weighted_bce_matches_tensorflow(tf_keras):
+    tf, _ = tf_keras
+    y_true, logits = _sample(_binary_logits, 4)
+
+    def function(t, z):
+        return tf.reduce_mean(tf.nn.weighted_cross_entropy_with_logits(t, z, pos_weight=2.5), axis=-1)
+
+    expected = _tape_gradient(tf_keras, function, y_true, logits)
+    got = gradients.weighted_binary_crossentropy(y_true, logits, pos_weight=2.5)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "name, options, y_true, y_pred",
+    [
+        # clipped probabilities: zero gradient, as autodiff through Keras's clip
+        ("binary_crossentropy", {}, [[1.0, 0.0, 1.0]], [[0.0, 1.0, 1e-9]]),
+        ("binary_focal_crossentropy", {}, [[1.0, 0.0, 1.0]], [[1e-9, 0.5, 1.0 - 1e-9]]),
+        ("categorical_crossentropy", {}, [[0.0, 1.0, 0.0]], [[0.0, 0.3, 0.7]]),
+        ("sparse_categorical_crossentropy", {}, [1.0], [[0.0, 0.3, 0.7]]),
+        ("kl_divergence", {}, [[0.0, 0.5, 0.5]], [[0.0, 0.4, 0.6]]),
+        ("mean_squared_logarithmic_error", {}, [[1.0, 2.0]], [[0.0, -0.5]]),
+        ("poisson", {}, [[0.0, 3.0]], [[0.0, 1e-3]]),
+    ],
+)
+def test_clipped_regions_match_tensorflow(tf_keras, name, options, y_true, y_pred):
+    expected = _tape_gradient(tf_keras, _keras_function(tf_keras, name, options), y_true, y_pred)
+    got = gradients.get(name)(y_true, y_pred, **options)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_categorical_logits_gradient_is_p_minus_y():
+    logits = np.array([[2.0, 0.5, 6.0], [0.1, 0.0, 3.0]])
+    labels = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+    np.testing.assert_allclose(
+        gradients.categorical_crossentropy(labels, logits, from_logits=True), softmax - labels, atol=1e-15
+    )
+    np.testing.assert_allclose(
+        gradients.sparse_categorical_crossentropy([2, 1], logits, from_logits=True), softmax - labels, atol=1e-15
+    )
+
+
+def test_categorical_probability_path_adds_the_row_sum():
+    # Keras renormalises the row first: -y/p + sum(y), not the textbook -y/p.
+    probabilities = np.array([[0.2, 0.3, 0.5]])
+    labels = np.array([[0.0, 1.0, 0.0]])
+    np.testing.assert_allclose(
+        gradients.categorical_crossentropy(labels, probabilities), -labels / probabilities + 1.0
+    )
+
+
+# ------------------------------------------------------------------ (3) extreme inputs
+
+
+@pytest.mark.parametrize("name", ["binary_crossentropy", "binary_focal_crossentropy",
+                                  "categorical_crossentropy", "sparse_categorical_crossentropy"])
+@pytest.mark.parametrize("dtype, size", [(np.float64, 1e4), (np.float32, 80.0)])
+def test_extreme_logits_give_finite_gradients(name, dtype, size):
+    logits = np.array([[size, -size, 0.0], [-size, size, 1.0]], dtype=dtype)
+    if name == "sparse_categorical_crossentropy":
+        y_true = np.array([1.0, 0.0])
+    else:
+        y_true = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    got = gradients.get(name)(y_true, logits, from_logits=True)
+    assert got.dtype == np.float64 and got.shape == logits.shape
+    assert np.isfinite(got).all()
+    if name.startswith("binary"):
+        # a wrong answer by a huge margin: |gradient| = 1/d; a right one: 0
+        sign = np.sign(logits) * np.where(y_true == 1, -1, 1)
+        expected = np.where(sign > 0, 1.0, 0.0) * np.sign(logits) / logits.shape[-1]
+        mask = logits != 0
+        mask &= logits != 1
+        np.testing.assert_allclose(got[mask], expected[mask], atol=1e-12)
+    else:
+        # the wrong class gets +1, the right one -1, the rest 0
+        np.testing.assert_allclose(got.sum(axis=-1), 0.0, atol=1e-12)
+        np.testing.assert_allclose(got[0], [1.0, -1.0, 0.0], atol=1e-12)
+
+
+def test_bce_from_logits_at_minus_1000_is_minus_one():
+    assert gradients.binary_crossentropy([[1.0]], [[-1000.0]], from_logits=True)[0, 0] == -1.0
+    assert gradients.binary_crossentropy([[0.0]], [[1000.0]], from_logits=True)[0, 0] == 1.0
+
+
+def test_focal_extreme_logits_are_exact():
+    # d/dz [-(1 - sigma)^gamma log sigma] -> -1 as z -> -inf and -> 0 as z -> +inf
+    for gamma in (0.0, 0.5, 2.0):
+        got = gradients.binary_focal_crossentropy(
+            [[1.0, 1.0]], [[-1e4, 1e4]], gamma=gamma, from_logits=True
+        )
+        np.testing.assert_allclose(got, [[-0.5, 0.0]], atol=1e-300)
+
+
+def test_extreme_logits_match_tensorflow_in_float32(tf_keras):
+    logits = np.array([[80.0, -80.0, 0.5]], dtype=np.float32)
+    labels = np.array([[0.0, 1.0, 0.0]])
+    keras_bce = _keras_function(tf_keras, "binary_crossentropy", {"from_logits": True})
+    expected = _tape_gradient(tf_keras, keras_bce, labels, logits, dtype="float32")
+    got = gradients.binary_crossentropy(labels, logits, from_logits=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    keras_cce = _keras_function(tf_keras, "categorical_crossentropy", {"from_logits": True})
+    expected = _tape_gradient(tf_keras, keras_cce, labels, logits, dtype="float32")
+    got = gradients.categorical_crossentropy(labels, logits, from_logits=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+# ------------------------------------------------------------------ (4) kinks
+
+
+@pytest.mark.parametrize(
+    "name, y_true, y_pred, expected",
+    [
+        ("mean_absolute_error", [[1.0, 2.0]], [[1.0, 3.0]], [[0.0, 0.5]]),
+        ("mean_absolute_percentage_error", [[2.0, 4.0]], [[2.0, 3.0]], [[0.0, -12.5]]),
+        ("hinge", [[1.0, -1.0, 1.0]], [[1.0, -1.0, 2.0]], [[-1 / 3, 1 / 3, 0.0]]),
+        ("hinge", [[1.0, 0.0]], [[1.0, -1.0]], [[-0.5, 0.5]]),
+        ("squared_hinge", [[1.0, -1.0]], [[1.0, -1.0]], [[0.0, 0.0]]),
+        ("huber", [[0.0, 0.0]], [[1.0, -1.0]], [[0.5, -0.5]]),
+        # active at the margin: neg - pos + 1 = 0.5 - 1.5 + 1 = 0
+        ("categorical_hinge", [[0.0, 1.0, 0.0]], [[0.5, 1.5, 0.2]], [[1.0, -1.0, 0.0]]),
+        # tied maxima share the gradient of the max
+        ("categorical_hinge", [[0.0, 1.0, 0.0]], [[0.5, 0.7, 0.5]], [[0.5, -1.0, 0.5]]),
+        # the max is the true class's 0 entry: no gradient to the others
+        ("categorical_hinge", [[0.0, 1.0, 0.0]], [[-0.5, 0.7, -0.2]], [[0.0, -1.0, 0.0]]),
+    ],
+)
+def test_subgradients_at_kinks_match_tensorflow(tf_keras, name, y_true, y_pred, expected):
+    got = gradients.get(name)(y_true, y_pred)
+    np.testing.assert_allclose(got, expected, atol=1e-15)
+    autodiff = _tape_gradient(tf_keras, _keras_function(tf_keras, name, {}), y_true, y_pred)
+    np.testing.assert_allclose(got, autodiff, atol=1e-15)
+
+
+# ------------------------------------------------------------------ (5) bad input
+
+
+BAD_INPUTS = [
+    ("mean_squared_error", {}, [[1.0, 2.0]], [[1.0, 2.0, 3.0]], ValueError,
+     "y_true and y_pred must have the same shape, got y_true (1, 2) and y_pred (1, 3)"),
+    ("mean_squared_error", {}, [[1.0, float("nan")]], [[1.0, 2.0]], ValueError, "y_true contains NaN at index (0, 1)"),
+    ("mean_absolute_error", {}, [["a"]], [[1.0]], TypeError, "y_true must be numeric"),
+    ("huber", {"delta": -1.0}, [[1.0]], [[1.0]], ValueError, "delta must be > 0.0, got -1.0"),
+    ("mean_squared_logarithmic_error", {}, [[3.0]], [[-1.0]], ValueError, "y_pred must be > -1"),
+    ("poisson", {}, [[1.0]], [[-0.5]], ValueError, "y_pred must be >= 0 (a Poisson rate), got -0.5"),
+    ("binary_crossentropy", {}, [[1.0]], [[1.3]], ValueError, "y_pred contains values greater than 1: 1.3"),
+    ("binary_crossentropy", {"from_logits": "yes"}, [[1.0]], [[0.3]], TypeError, "from_logits must be True or False"),
+    ("binary_crossentropy", {"label_smoothing": 2.0}, [[1.0]], [[0.3]], ValueError, "label_smoothing must be <= 1.0"),
+    ("binary_focal_crossentropy", {"gamma": -1.0}, [[1.0]], [[0.3]], ValueError, "gamma must be >= 0.0, got -1.0"),
+    ("hinge", {}, [[-1.0, 0.0]], [[0.3, 0.3]], ValueError, "mixes the label conventions"),
+    ("categorical_crossentropy", {}, [[1.0]], [[1.0]], ValueError, "needs at least 2 classes"),
+    ("categorical_crossentropy", {}, [[1.0, 0.0]], [[0.0, 0.0]], ValueError, "y_pred row (0,) sums to 0"),
+    ("sparse_categorical_crossentropy", {}, [3.0], [[0.5, 0.5]], ValueError,
+     "y_true holds class indices for 2 classes, so each must be in [0, 2); got 3"),
+    ("sparse_categorical_crossentropy", {}, [0.5], [[0.5, 0.5]], ValueError, "whole-number class indices"),
+    ("kl_divergence", {}, [[0.5, 0.5]], [[-0.1, 1.1]], ValueError, "y_pred contains values greater than 1"),
+    ("categorical_hinge", {}, [[0.0, 2.0]], [[0.5, 0.5]], ValueError, "y_true contains values greater than 1: 2"),
+]
+
+
+@pytest.mark.parametrize("name, options, y_true, y_pred, error, message", BAD_INPUTS)
+def test_bad_input_is_rejected_like_the_loss(name, options, y_true, y_pred, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        gradients.get(name)(y_true, y_pred, **options)
+    with pytest.raises(error, match=re.escape(message)):
+        losses.get(name)(y_true, y_pred, **options)
+
+
+def test_weighted_bce_bad_weight():
+    with pytest.raises(ValueError, match=re.escape("pos_weight must be >= 0.0, got -2.0")):
+        gradients.weighted_binary_crossentropy([[1.0]], [[0.0]], pos_weight=-2.0)
+    with pytest.raises(ValueError, match=re.escape("pos_weight of shape (2,) does not broadcast")):
+        gradients.weighted_binary_crossentropy([[1.0, 0.0, 1.0]], [[0.0, 0.0, 0.0]], pos_weight=np.ones(2))
+
+
+def test_get_mirrors_losses_get():
+    assert gradients.get("mse") is gradients.mean_squared_error
+    assert gradients.get("BinaryCrossentropy") is gradients.binary_crossentropy
+    assert gradients.get("weighted_binary_crossentropy") is gradients.weighted_binary_crossentropy
+    assert gradients.get(losses.kl_divergence) is gradients.kl_divergence
+    with pytest.raises(ValueError, match="use 'log_cosh'"):
+        gradients.get("logcosh")
+    with pytest.raises(TypeError, match="identifier must be a loss name or a callable"):
+        gradients.get(3)
+    assert set(losses.NAMES) <= set(gradients.__all__)
+
+
+# ------------------------------------------------------------------ (6) shapes and inputs
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_shape_dtype_and_inputs_unmodified(case):
+    _, name, options, sampler = case
+    y_true, y_pred = _sample(sampler, 5)
+    y_true_copy, y_pred_copy = y_true.copy(), y_pred.copy()
+    got = gradients.get(name)(y_true, y_pred.astype(np.float32), **options)
+    got64 = gradients.get(name)(y_true, y_pred, **options)
+    assert got.shape == y_pred.shape and got.dtype == np.float64
+    assert got64.shape == y_pred.shape and got64.dtype == np.float64
+    np.testing.assert_array_equal(y_true, y_true_copy)
+    np.testing.assert_array_equal(y_pred, y_pred_copy)
+
+
+def test_rank_one_targets_keep_y_pred_shape():
+    # (n,) against (n, 1) is aligned as in Keras; the gradient keeps y_pred's shape.
+    got = gradients.mean_squared_error([1.0, 2.0], [[1.5], [1.0]])
+    np.testing.assert_allclose(got, [[1.0], [-2.0]])
+    got = gradients.mean_squared_error([[1.0], [2.0]], [1.5, 1.0])
+    assert got.shape == (2,)
+    np.testing.assert_allclose(got, [1.0, -2.0])
