@@ -30,6 +30,7 @@ is a ``ValueError``; the functional Keras forms of ``hinge``, ``poisson`` and
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
@@ -548,7 +549,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
 
     ``y_true`` holds class indices with the shape of ``y_pred`` without its last
     axis, or with a trailing axis of length 1 (``(n,)`` or ``(n, 1)`` for
-    ``y_pred`` of shape ``(n, K)``). Whole-number floats are accepted. Equals
+    ``y_pred`` of shape ``(n, K)``; a scalar for ``(K,)``). Whole-number floats
+    are accepted. Equals
     :func:`categorical_crossentropy` of the one-hot labels.
 
     On the probability path Keras clips ``y_pred`` to ``[EPSILON, 1 - EPSILON]``
@@ -563,6 +565,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     array([0.022155, 3.099674])
     """
     from_logits = check_bool(from_logits, "from_logits")
+    # One sample: Keras takes a scalar label with a (K,) prediction; so do we.
+    if isinstance(y_true, numbers.Number) or (
+        isinstance(y_true, np.ndarray) and y_true.ndim == 0
+    ):
+        if as_float_array(y_pred, "y_pred").ndim == 1:
+            y_true = [y_true]
     labels = as_float_array(y_true, "y_true")
     prediction = as_float_array(y_pred, "y_pred")
     if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
