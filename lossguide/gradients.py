@@ -33,6 +33,8 @@ and never modified.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
@@ -538,8 +540,14 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     array([[ 0.5, -0.5]])
     >>> sparse_categorical_crossentropy([1], [[0.5, 0.5]])
     array([[ 1., -1.]])
+    >>> sparse_categorical_crossentropy(0, [0.0, 0.0], from_logits=True)
+    array([-0.5,  0.5])
     """
     from_logits = check_bool(from_logits, "from_logits")
+    # One sample: a scalar label with a (K,) prediction, as in the loss and Keras.
+    if isinstance(y_true, numbers.Number) or (isinstance(y_true, np.ndarray) and y_true.ndim == 0):
+        if as_float_array(y_pred, "y_pred").ndim == 1:
+            y_true = [y_true]
     labels = as_float_array(y_true, "y_true")
     prediction = as_float_array(y_pred, "y_pred")
     if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
