@@ -31,7 +31,7 @@ def test_setup_configures_a_quiet_deterministic_float64_session():
         info = lg.setup(7)
         import keras, numpy as np, tensorflow as tf, matplotlib as mpl
         print(os.environ["TF_CPP_MIN_LOG_LEVEL"], os.environ["TF_ENABLE_ONEDNN_OPTS"])
-        print(keras.config.floatx(), tf.config.experimental.is_op_determinism_enabled())
+        print(keras.config.floatx(), __import__("tensorflow.python.framework.config", fromlist=["x"]).is_op_determinism_enabled())
         first = np.random.rand()
         lg.setup(7)
         print(first == np.random.rand())
