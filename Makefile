@@ -35,14 +35,16 @@ book-exec: $(STAMP)
 	$(JB_BUILD)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-## make test: package tests and doctests, nbval on every chapter, strict build
+## make test: package tests and doctests, nbval on every chapter, strict build, browser check
 test: $(STAMP)
-	@echo "== 1/3 pytest: tests/ and doctests of lossguide =="
+	@echo "== 1/4 pytest: tests/ and doctests of lossguide =="
 	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra
-	@echo "== 2/3 nbval: every chapter re-executed and compared cell by cell =="
+	@echo "== 2/4 nbval: every chapter re-executed and compared cell by cell =="
 	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra
-	@echo "== 3/3 strict book build (-W -n --keep-going) =="
+	@echo "== 3/4 strict book build (-W -n --keep-going) =="
 	$(JB_BUILD)
+	@echo "== 4/4 browser check: every page in headless Chromium, offline =="
+	$(BIN)/python tests/browser_check.py _build/html
 	@echo "make test: all checks passed"
 
 ## make lab: open the chapters in JupyterLab, in this environment
