@@ -162,7 +162,8 @@ def train(experiment, split, initial, orders, *, progress=None):
         # (the last batch of 500 % 32 = 20 rows is averaged over 20, not 32).
         return tf.reduce_sum(values, axis=1) / tf.cast(tf.shape(values)[1], dtype)
 
-    slots, apply_update = _optimizer(experiment.optimizer, params, ops, tf, dtype)
+    # The slot variables live on in apply_update's closure.
+    _slots, apply_update = _optimizer(experiment.optimizer, params, ops, tf, dtype)
 
     @tf.function(
         input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)],
@@ -201,7 +202,7 @@ def train(experiment, split, initial, orders, *, progress=None):
             )
         return rows.stack()
 
-    @tf.function
+    # Run once, so eagerly: tracing a graph for a single call costs more than it saves.
     def evaluate():
         scores = []
         for x, y in ((x_train, y_train_all), (x_test, y_test_all)):
@@ -215,8 +216,7 @@ def train(experiment, split, initial, orders, *, progress=None):
     # TensorFlow logs a "frequent retracing" warning to stderr from the sixth run
     # on, which a notebook would save as output.  (Private flag, also set by
     # TensorFlow's own SavedModel loader; if it disappears only the warning returns.)
-    for function in (run_epochs, evaluate):
-        function._omit_frequent_tracing_warning = True
+    run_epochs._omit_frequent_tracing_warning = True
 
     # One call for the whole run unless a progress bar wants updates; the graph and
     # its arithmetic are the same either way, only the Python round trips differ.
@@ -227,7 +227,6 @@ def train(experiment, split, initial, orders, *, progress=None):
         history.append(run_epochs(tf.constant(start), tf.constant(stop)).numpy())
         if progress is not None:
             progress(stop, epochs)
-    del slots
     return {
         "history": np.concatenate(history, axis=0).astype(np.float64),
         "final": evaluate().numpy().astype(np.float64),

@@ -9,14 +9,14 @@ the skewed positive target on which MSLE is the right choice.
 All features are float64.  Targets keep the encoding the loss expects, which is
 named by ``Split.targets``:
 
-========== ==========================================================
-``real``     real-valued, shape ``(n,)``
-``positive`` strictly positive, right-skewed, shape ``(n,)``
-``01``       binary labels in {0, 1} (float64), shape ``(n,)``
-``pm1``      binary labels in {-1, 1} (float64), shape ``(n,)``
-``int``      integer class labels 0..C-1 (int64), shape ``(n,)``
-``onehot``   one-hot rows (float64), shape ``(n, C)``
-========== ==========================================================
+============  ==========================================================
+``real``      real-valued, shape ``(n,)``
+``positive``  strictly positive, right-skewed, shape ``(n,)``
+``01``        binary labels in {0, 1} (float64), shape ``(n,)``
+``pm1``       binary labels in {-1, 1} (float64), shape ``(n,)``
+``int``       integer class labels 0..C-1 (int64), shape ``(n,)``
+``onehot``    one-hot rows (float64), shape ``(n, C)``
+============  ==========================================================
 """
 
 from __future__ import annotations

@@ -362,8 +362,15 @@ def _activate(name, z):
 def _score(metric, y_true, y_pred):
     """Per-seed value of a metric; y_pred is (K, n, out), y_true as in the Split."""
     y_true = np.asarray(y_true, dtype=np.float64)
-    if y_true.ndim == 1 and metric not in ("argmax_int",):
+    if metric == "argmax_int":
+        return np.mean(y_pred.argmax(axis=-1) == y_true, axis=1)
+    if y_true.ndim == 1:
         y_true = y_true[:, None]
+    if y_true.shape[1] != y_pred.shape[-1]:
+        raise ValueError(
+            f"metric {metric!r} compares targets with outputs element-wise, but the targets "
+            f"have {y_true.shape[1]} column(s) and the outputs {y_pred.shape[-1]}"
+        )
     if metric == "mse":
         return np.mean((y_pred - y_true) ** 2, axis=(1, 2))
     if metric == "mae":
@@ -378,8 +385,6 @@ def _score(metric, y_true, y_pred):
         return np.mean((y_pred > 0.5) == y_true, axis=(1, 2))
     if metric in ("sign", "sign_accuracy"):
         return np.mean(np.where(y_pred > 0, 1.0, -1.0) == y_true, axis=(1, 2))
-    if metric == "argmax_int":
-        return np.mean(y_pred.argmax(axis=-1) == y_true, axis=1)
     if metric in ("argmax_onehot", "categorical_accuracy"):
         return np.mean(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1), axis=1)
     raise ValueError(f"metric must be one of {list(_SCORES)}, got {metric!r}")
@@ -549,6 +554,8 @@ class Result:
         data = self.experiment.data()
         x, y = (data.x_train, data.y_train) if split == "train" else (data.x_test, data.y_test)
         kind = self.experiment.metric_kind if metric == "accuracy" else metric
+        if metric == "categorical_accuracy" and self.experiment.targets == "int":
+            kind = "argmax_int"
         if kind == "mse" and metric == "accuracy":
             raise ValueError(f"{self.experiment.name} is a regression experiment: no accuracy")
         values = _score(kind, y, self.predict(x))

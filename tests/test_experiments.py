@@ -215,10 +215,24 @@ def test_classes_for_each_encoding():
         regression.predict_classes(np.zeros((1, 20)))
 
 
-def test_progress_bar_goes_to_stderr(capsys):
-    experiments.run("blobs/categorical_hinge", seeds=[0], epochs=3, progress=True)
+def test_progress_bar_goes_to_stderr_and_changes_nothing(capsys):
+    with_bar = experiments.run("blobs/categorical_hinge", seeds=[0], epochs=3, progress=True)
     err = capsys.readouterr().err
     assert "blobs/categorical_hinge [" in err and err.endswith("3/3 epochs\n")
+    # the bar runs the same graph epoch by epoch instead of in one call
+    without = experiments.run("blobs/categorical_hinge", seeds=[0], epochs=3)
+    pd.testing.assert_frame_equal(with_bar.history, without.history, check_exact=True)
+
+
+def test_score_checks_its_arguments():
+    result = experiments.run("blobs/sparse_categorical_crossentropy", seeds=[0], epochs=1)
+    np.testing.assert_array_equal(result.score("categorical_accuracy"), result.score("accuracy"))
+    with pytest.raises(ValueError, match="targets have 1 column"):
+        result.score("binary_accuracy")
+    with pytest.raises(ValueError, match="metric must be one of"):
+        result.score("f1")
+    with pytest.raises(ValueError, match="split must be 'train' or 'test', got 'val'"):
+        result.score("accuracy", "val")
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
