@@ -36,7 +36,7 @@ import numpy as np
 
 from . import datasets
 
-__all__ = ["Experiment", "Result", "get", "names", "run", "sign_accuracy"]
+__all__ = ["TUTORIAL", "Experiment", "Result", "get", "names", "run", "sign_accuracy"]
 
 _PROBLEM_INPUTS = {"regression": 20, "positive_regression": 20, "circles": 2, "blobs": 2, "digits": 64}
 _SGD = {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}
@@ -91,6 +91,20 @@ class Experiment:
     loss_options: dict = dataclasses.field(default_factory=dict)
     extra_metrics: tuple = ()
     description: str = ""
+
+    def __post_init__(self):
+        if self.problem not in _PROBLEM_INPUTS:
+            raise ValueError(f"problem must be one of {list(_PROBLEM_INPUTS)}, got {self.problem!r}")
+        if self.targets not in ("real", "positive", "01", "pm1", "int", "onehot"):
+            raise ValueError(f"targets must be a lossguide.datasets encoding, got {self.targets!r}")
+        if self.metric not in ("mse", "accuracy"):
+            raise ValueError(f"metric must be 'mse' or 'accuracy', got {self.metric!r}")
+        for field in ("hidden_units", "output_units", "epochs", "batch_size"):
+            value = getattr(self, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{field} must be a positive int, got {value!r}")
+        if self.optimizer.get("name") not in ("sgd", "rmsprop"):
+            raise ValueError(f"optimizer name must be 'sgd' or 'rmsprop', got {self.optimizer!r}")
 
     @property
     def n_inputs(self) -> int:
@@ -413,6 +427,19 @@ class Result:
         One row per seed (index ``seed``): loss and metric on the full training
         and test sets after training, as ``model.evaluate`` reports them, plus
         ``train_<m>, test_<m>`` for each of the experiment's ``extra_metrics``.
+
+    Parameters
+    ----------
+    experiment : Experiment
+    seeds : sequence of int
+    history : numpy.ndarray
+        ``(epochs, K, 4)``: train loss, test loss, train metric, test metric.
+    final : numpy.ndarray
+        ``(K, 4)``, same columns, after training.
+    weights : list of numpy.ndarray
+        ``[W1, b1, W2, b2]`` with a leading replica axis of length K.
+
+    :func:`run` builds it; building one by hand is for tests and what-ifs.
     """
 
     def __init__(self, experiment, seeds, history, final, weights):

@@ -254,3 +254,27 @@ def test_importing_lossguide_does_not_import_tensorflow():
            "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_experiment_rejects_bad_fields():
+    import dataclasses
+
+    base = experiments.get("circles/hinge")
+    with pytest.raises(ValueError, match="optimizer name must be 'sgd' or 'rmsprop'"):
+        dataclasses.replace(base, optimizer={"name": "adam", "learning_rate": 0.001})
+    with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
+        dataclasses.replace(base, epochs=0)
+    with pytest.raises(ValueError, match="problem must be one of"):
+        dataclasses.replace(base, problem="moons")
+
+
+def test_a_custom_experiment_runs():
+    import dataclasses
+
+    plain_sgd = dataclasses.replace(experiments.get("blobs/categorical_crossentropy"),
+                                    name="blobs/cce_no_momentum",
+                                    optimizer={"name": "sgd", "learning_rate": 0.05})
+    result = experiments.run(plain_sgd, seeds=[0], epochs=2)
+    model, keras_rows = _keras_history(plain_sgd, 0, 2)
+    np.testing.assert_allclose(result.history[["train_loss", "test_loss"]].to_numpy(), keras_rows,
+                               rtol=0, atol=1e-9)
