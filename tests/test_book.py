@@ -109,6 +109,15 @@ class TestCommittedNotebook:
         )
         assert all(source(c).strip() for c in code_cells(load(path))), f"{path.name}: empty code cell"
 
+    def test_every_code_cell_has_an_output(self, path):
+        # myst-nb's `execute_notebooks: auto` re-executes a notebook as soon as ONE code
+        # cell has no output; then `make book` would silently re-run every chapter.
+        for number, cell in enumerate(code_cells(load(path)), start=1):
+            assert cell.get("outputs"), (
+                f"{path.name}: code cell {number} has no output, so the book build would "
+                "re-execute the whole chapter; merge it into a cell that prints something"
+            )
+
     def test_first_cell_sets_up_lossguide(self, path):
         first = source(code_cells(load(path))[0])
         assert "import lossguide as lg" in first and "lg.setup(" in first, (
