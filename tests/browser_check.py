@@ -77,12 +77,9 @@ MAX_SCREENSHOT_HEIGHT = 8000
 REDIRECT = re.compile(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', re.I)
 # Console errors that come from the toolchain, not from the book, each with the reason it is
 # harmless. Keep this list short: every entry hides a message a reader could see.
-KNOWN_HARMLESS = {
-    # sphinx-thebe 0.3.1 under Sphinx 7.4 emits its inline config script twice; the second
-    # copy redeclares the same constants and fails, the first has already set them. Thebe
-    # is not enabled in this book (no live-code button), so nothing depends on it.
-    "sphinx-thebe config script included twice":
-        re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),
+KNOWN_HARMLESS: dict[str, re.Pattern] = {
+    # (empty: the duplicated sphinx-thebe script that used to log a SyntaxError on every
+    # page is removed at build time by _ext/unique_scripts.py)
 }
 
 # Runs in the page once it has loaded: waits for MathJax and the images, then reports.
