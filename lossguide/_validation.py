@@ -18,6 +18,11 @@ Shapes
         a trailing axis; other ranks that differ by a trailing 1 are squeezed.
     :func:`check_same_shape`
         Both shapes in the message.
+    :func:`check_pair`
+        The entry check of every loss and gradient: both arguments converted,
+        rank-aligned and shape-checked.
+    :func:`check_classes`
+        At least two classes on the last axis of a categorical prediction.
 
 Values
     :func:`check_probabilities`
@@ -41,6 +46,8 @@ import warnings
 import numpy as np
 
 __all__ = [
+    "check_classes",
+    "check_pair",
     "ProbabilityWarning",
     "align_ranks",
     "as_float_array",
@@ -238,6 +245,29 @@ def check_same_shape(
         raise ValueError(
             f"{first} and {second} must have the same shape, got "
             f"{first} {y_true.shape} and {second} {y_pred.shape}"
+        )
+
+
+def check_pair(y_true, y_pred, pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+    """Validate, convert to float64 and align the two arguments as Keras's loss classes do.
+
+    The one entry check of every loss in :mod:`lossguide.losses` and every gradient in
+    :mod:`lossguide.gradients`, so that both reject bad input with the same message.
+    """
+    truth = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, pred_name)
+    truth, prediction = align_ranks(truth, prediction)
+    check_same_shape(truth, prediction, ("y_true", pred_name))
+    return truth, prediction
+
+
+def check_classes(prediction: np.ndarray, loss_name: str) -> None:
+    """Require at least two classes on the last axis of a categorical prediction."""
+    # Keras only warns here, but with one class the loss is a constant: no signal.
+    if prediction.shape[-1] < 2:
+        raise ValueError(
+            f"{loss_name} needs at least 2 classes on the last axis, got y_pred of shape "
+            f"{prediction.shape}; for a single sigmoid output use binary_crossentropy"
         )
 
 

@@ -51,6 +51,8 @@ from ._validation import (
     check_scalar,
     check_sparse_labels,
 )
+from ._validation import check_classes as _check_classes
+from ._validation import check_pair as _pair
 
 __all__ = [
     "binary_crossentropy",
@@ -75,26 +77,9 @@ __all__ = [
 EPSILON = _losses.EPSILON
 
 
-def _pair(y_true, y_pred, pred_name: str = "y_pred"):
-    """Convert, align and shape-check as :mod:`lossguide.losses` does."""
-    truth = as_float_array(y_true, "y_true")
-    prediction = as_float_array(y_pred, pred_name)
-    truth, prediction = align_ranks(truth, prediction)
-    check_same_shape(truth, prediction, ("y_true", pred_name))
-    return truth, prediction
-
-
 def _reshape_like(gradient: np.ndarray, y_pred) -> np.ndarray:
     """Return the gradient in ``y_pred``'s own shape (undoing Keras's rank alignment)."""
     return np.asarray(gradient, dtype=np.float64).reshape(np.shape(y_pred))
-
-
-def _check_classes(prediction: np.ndarray, loss_name: str) -> None:
-    if prediction.shape[-1] < 2:
-        raise ValueError(
-            f"{loss_name} needs at least 2 classes on the last axis, got y_pred of shape "
-            f"{prediction.shape}; for a single sigmoid output use binary_crossentropy"
-        )
 
 
 def _inside_clip(p: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -47,6 +47,8 @@ from ._validation import (
     check_scalar,
     check_sparse_labels,
 )
+from ._validation import check_classes as _check_classes
+from ._validation import check_pair as _pair
 
 __all__ = [
     "EPSILON",
@@ -76,30 +78,12 @@ EPSILON = 1e-7
 _LOG_2 = math.log(2.0)
 
 
-def _pair(y_true, y_pred, pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
-    """Validate, convert to float64 and align the two arguments as Keras's loss classes do."""
-    truth = as_float_array(y_true, "y_true")
-    prediction = as_float_array(y_pred, pred_name)
-    truth, prediction = align_ranks(truth, prediction)
-    check_same_shape(truth, prediction, ("y_true", pred_name))
-    return truth, prediction
-
-
 def _per_sample_mean(values: np.ndarray) -> np.ndarray:
     return np.asarray(values.mean(axis=-1), dtype=np.float64)
 
 
 def _per_sample_sum(values: np.ndarray) -> np.ndarray:
     return np.asarray(values.sum(axis=-1), dtype=np.float64)
-
-
-def _check_classes(y_pred: np.ndarray, loss_name: str) -> None:
-    # Keras only warns here, but with one class the loss is a constant: no signal.
-    if y_pred.shape[-1] < 2:
-        raise ValueError(
-            f"{loss_name} needs at least 2 classes on the last axis, got y_pred of shape "
-            f"{y_pred.shape}; for a single sigmoid output use binary_crossentropy"
-        )
 
 
 # --------------------------------------------------------------------------- regression
