@@ -57,8 +57,11 @@ class Experiment:
         The hidden ``Dense`` layer (``initializer`` is its kernel initializer).
     output_units, output_activation : int, str
         The output ``Dense`` layer (Keras defaults: ``glorot_uniform`` kernel, zero bias).
-    loss : str
-        Keras loss identifier, e.g. ``"categorical_crossentropy"``.
+    loss : str or callable
+        Keras loss identifier, e.g. ``"categorical_crossentropy"``, or anything
+        ``keras.losses.get`` accepts, such as a function ``loss(y_true, y_pred)``
+        of TensorFlow tensors returning per-sample losses (the pitfalls chapter
+        trains a deliberately wrong loss this way, via ``dataclasses.replace``).
     optimizer : dict
         ``{"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}`` or an RMSprop dict.
     epochs, batch_size : int
