@@ -23,6 +23,11 @@ Shapes
         rank-aligned and shape-checked.
     :func:`check_classes`
         At least two classes on the last axis of a categorical prediction.
+    :func:`check_sparse_pair`
+        Integer labels against ``(..., K)`` predictions: the entry check of the
+        sparse cross-entropy and its gradient.
+    :func:`check_pos_weight`
+        A scalar or broadcastable array of weights ``>= 0``.
 
 Values
     :func:`check_probabilities`
@@ -36,6 +41,10 @@ Values
     :func:`check_rows_sum_to_one`
         Issues a :class:`ProbabilityWarning` (not an error) naming the first row
         that does not sum to one, and its sum.
+    :func:`check_rows_nonzero`
+        Rows that sum to 0 cannot be renormalised: ``ValueError`` naming the row.
+    :func:`check_one_hot`
+        Warns (:class:`ProbabilityWarning`) when rows are not one-hot.
 """
 
 from __future__ import annotations
@@ -46,9 +55,13 @@ import warnings
 import numpy as np
 
 __all__ = [
-    "check_classes",
-    "check_pair",
     "ProbabilityWarning",
+    "check_classes",
+    "check_one_hot",
+    "check_pair",
+    "check_pos_weight",
+    "check_rows_nonzero",
+    "check_sparse_pair",
     "align_ranks",
     "as_float_array",
     "check_bool",
@@ -423,3 +436,127 @@ def check_rows_sum_to_one(y: np.ndarray, name: str, *, atol: float = 1e-5) -> No
             ProbabilityWarning,
             stacklevel=3,
         )
+
+
+def check_rows_nonzero(p: np.ndarray, name: str) -> np.ndarray:
+    """Return the row sums of ``p`` (keepdims), or raise if a row sums to 0.
+
+    .. math:: s_i = \\sum_k p_{ik} \\ne 0
+
+    Examples
+    --------
+    >>> check_rows_nonzero(np.array([[0.5, 0.5], [0.0, 0.0]]), "y_pred")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred row (1,) sums to 0, so it cannot be normalised
+    """
+    totals = p.sum(axis=-1, keepdims=True)
+    if (totals == 0).any():
+        row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
+        raise ValueError(f"{name} row {row} sums to 0, so it cannot be normalised")
+    return totals
+
+
+def check_one_hot(y: np.ndarray, name: str) -> None:
+    """Warn (:class:`ProbabilityWarning`) unless every row holds one 1 and zeros.
+
+    Categorical hinge reads ``sum(y * p)`` as "the true class's score"; for a row
+    that is not one-hot that is some other quantity, silently.
+
+    .. math:: y_{ik} \\in \\{0, 1\\}, \\quad \\sum_k y_{ik} = 1
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_one_hot(np.array([[0.0, 1.0], [0.3, 0.7]]), "y_true")
+    >>> print(caught[0].message)
+    rows of y_true should be one-hot; row (1,) is [0.3 0.7]
+    """
+    binary = (y == 0) | (y == 1)
+    good = binary.all(axis=-1) & (y.sum(axis=-1) == 1)
+    if not good.all():
+        position = int(np.argmin(np.ravel(good)))
+        row = _index(position, good.shape) if good.ndim else ()
+        values = y.reshape(-1, y.shape[-1])[position]
+        warnings.warn(
+            f"rows of {name} should be one-hot; row {row} is {values}",
+            ProbabilityWarning,
+            stacklevel=3,
+        )
+
+
+def check_sparse_pair(y_true, y_pred, loss_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Entry check of the sparse cross-entropy: integer labels and ``(..., K)`` scores.
+
+    ``y_true`` has the shape of ``y_pred`` without its last axis, optionally
+    followed by 1; a scalar label goes with a ``(K,)`` prediction, as in Keras.
+
+    Returns
+    -------
+    indices : numpy.ndarray of int64
+        Shape ``y_pred.shape[:-1]``.
+    prediction : numpy.ndarray of float64
+
+    Examples
+    --------
+    >>> indices, prediction = check_sparse_pair([[2], [0]], [[0.1, 0.2, 0.7], [0.5, 0.3, 0.2]], "scce")
+    >>> indices
+    array([2, 0])
+    >>> check_sparse_pair([0, 1], [[0.5, 0.5]], "scce")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true must have the shape of y_pred without its last (class) axis, optionally followed by 1: got y_true (2,) and y_pred (1, 2)
+    """
+    # One sample: Keras takes a scalar label with a (K,) prediction; so do we.
+    scalar = isinstance(y_true, numbers.Number) or (
+        isinstance(y_true, np.ndarray) and y_true.ndim == 0
+    )
+    if scalar and np.ndim(y_pred) == 1:
+        y_true = [y_true]
+    labels = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, "y_pred")
+    given_shape = labels.shape
+    if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != prediction.shape[:-1]:
+        raise ValueError(
+            "y_true must have the shape of y_pred without its last (class) axis, "
+            f"optionally followed by 1: got y_true {given_shape} and y_pred {prediction.shape}"
+        )
+    check_classes(prediction, loss_name)
+    return check_sparse_labels(labels, prediction.shape[-1], "y_true"), prediction
+
+
+def check_pos_weight(pos_weight, scores: np.ndarray):
+    """Return ``pos_weight`` as a float or a float64 array that broadcasts to ``scores``.
+
+    .. math:: w \\ge 0
+
+    Examples
+    --------
+    >>> check_pos_weight(3, np.zeros((2, 2)))
+    3.0
+    >>> check_pos_weight(np.array([1.0, 2.0, 3.0]), np.zeros((2, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: pos_weight of shape (3,) does not broadcast to logits of shape (2, 2)
+    """
+    if np.ndim(pos_weight) == 0:
+        value = pos_weight.item() if isinstance(pos_weight, np.ndarray) else pos_weight
+        return check_scalar(value, "pos_weight", low=0.0)
+    weight = as_float_array(pos_weight, "pos_weight")
+    check_greater_than(weight, "pos_weight", 0.0, inclusive=True)
+    try:
+        broadcast = np.broadcast_shapes(weight.shape, scores.shape)
+    except ValueError:
+        raise ValueError(
+            f"pos_weight of shape {weight.shape} does not broadcast to logits of "
+            f"shape {scores.shape}"
+        ) from None
+    if broadcast != scores.shape:
+        raise ValueError(
+            f"pos_weight of shape {weight.shape} would enlarge logits of shape {scores.shape}"
+        )
+    return weight

@@ -33,26 +33,23 @@ and never modified.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_softmax, softmax
 
 from . import losses as _losses
 from ._validation import (
-    align_ranks,
-    as_float_array,
     check_bool,
     check_greater_than,
     check_hinge_labels,
+    check_one_hot,
+    check_pos_weight,
     check_probabilities,
     check_rows_sum_to_one,
-    check_same_shape,
     check_scalar,
-    check_sparse_labels,
+    check_sparse_pair,
 )
-from ._validation import check_classes as _check_classes
 from ._validation import check_pair as _pair
+from .losses import _binary_inputs, _categorical_inputs, _class_balance, _focal_parts
 
 __all__ = [
     "binary_crossentropy",
@@ -88,9 +85,20 @@ def _inside_clip(p: np.ndarray, low: float, high: float) -> np.ndarray:
     return (p >= low) & (p <= high)
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    # exp(z - logsumexp(z)): the shift makes the largest exponent 0, so nothing overflows.
-    return np.exp(logits - logsumexp(logits, axis=-1, keepdims=True))
+def _softmax_minus_labels(logits: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """``softmax(z) * sum(y) - y``, the gradient of softmax cross-entropy, computed exactly.
+
+    For the entries with label 1, ``p - 1`` is ``expm1(log p)``: a probability that
+    rounds to 1 still gives its tiny negative gradient (-3.1e-17 for logits
+    (0, -38)), where ``p - 1`` would give exactly 0. For labels summing to one the
+    last term vanishes exactly and the result is ``p - y``.
+    """
+    # log_softmax and softmax subtract the row maximum before exp: no overflow,
+    # and tied huge logits give 1/K each (the shifted logits are all 0).
+    log_p = log_softmax(logits, axis=-1)
+    p = softmax(logits, axis=-1)
+    p_minus_y = truth * np.expm1(log_p) + (1.0 - truth) * p
+    return p_minus_y + p * (truth.sum(axis=-1, keepdims=True) - 1.0)
 
 
 # --------------------------------------------------------------------------- regression
@@ -277,6 +285,7 @@ def categorical_hinge(y_true, y_pred) -> np.ndarray:
     """
     truth, prediction = _pair(y_true, y_pred)
     check_probabilities(truth, "y_true")
+    check_one_hot(truth, "y_true")
     scaled = (1.0 - truth) * prediction
     negative = scaled.max(axis=-1, keepdims=True)
     positive = np.sum(truth * prediction, axis=-1, keepdims=True)
@@ -287,10 +296,6 @@ def categorical_hinge(y_true, y_pred) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------- cross-entropies
-
-
-def _smooth_binary(truth: np.ndarray, smoothing: float) -> np.ndarray:
-    return truth * (1.0 - smoothing) + 0.5 * smoothing if smoothing else truth
 
 
 def _bce_probability_gradient(truth: np.ndarray, probability: np.ndarray) -> np.ndarray:
@@ -321,12 +326,11 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, label_smoothing=0.
     array([[-1.,  0.]])
     """
     from_logits = check_bool(from_logits, "from_logits")
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    check_probabilities(truth, "y_true")
-    truth = _smooth_binary(truth, smoothing)
+    truth, prediction = _binary_inputs(y_true, y_pred, label_smoothing)
     if from_logits:
-        gradient = expit(prediction) - truth
+        # σ(z) - y as (1 - y) σ(z) - y σ(-z): for y = 1 this is -σ(-z), exact even
+        # where σ(z) rounds to 1 and σ(z) - 1 would be 0.
+        gradient = (1.0 - truth) * expit(prediction) - truth * expit(-prediction)
     else:
         check_probabilities(prediction, "y_pred")
         gradient = _bce_probability_gradient(truth, prediction)
@@ -372,24 +376,9 @@ def binary_focal_crossentropy(
     apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
     gamma = check_scalar(gamma, "gamma", low=0.0)
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0)
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    check_probabilities(truth, "y_true")
-    truth = _smooth_binary(truth, smoothing)
-    if from_logits:
-        probability = expit(prediction)
-        # σ(-z) instead of 1 - σ(z): no cancellation when σ(z) is close to 1.
-        complement = expit(-prediction)
-        # log_expit(±z): log σ without overflow or log(0), exactly like the loss.
-        cross_entropy = -(truth * log_expit(prediction) + (1.0 - truth) * log_expit(-prediction))
-    else:
-        check_probabilities(prediction, "y_pred")
-        probability = prediction
-        complement = 1.0 - prediction
-        clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
-        # log1p(-p) keeps precision for small p, where 1 - p would round first.
-        cross_entropy = -(truth * np.log(clipped) + (1.0 - truth) * np.log1p(-clipped))
-    u = truth * complement + (1.0 - truth) * probability
+    truth, prediction = _binary_inputs(y_true, y_pred, label_smoothing)
+    # The loss's own pieces (same clipping, same log_expit): p, 1 - p, BCE, u = 1 - p_t.
+    probability, complement, cross_entropy, u = _focal_parts(truth, prediction, from_logits)
     focal = np.power(u, gamma)
     slope = 1.0 - 2.0 * truth  # du/dp
     if from_logits:
@@ -412,7 +401,7 @@ def binary_focal_crossentropy(
             )
         gradient = focal * _bce_probability_gradient(truth, prediction) + focal_term
     if apply_class_balancing:
-        gradient = (truth * alpha + (1.0 - truth) * (1.0 - alpha)) * gradient
+        gradient = _class_balance(truth, alpha) * gradient
     return _reshape_like(gradient / prediction.shape[-1], y_pred)
 
 
@@ -427,29 +416,8 @@ def weighted_binary_crossentropy(y_true, logits, *, pos_weight) -> np.ndarray:
     >>> weighted_binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], pos_weight=3.0)
     array([[-0.75,  0.25]])
     """
-    truth, scores = _pair(y_true, logits, pred_name="logits")
-    check_probabilities(truth, "y_true")
-    if np.ndim(pos_weight) == 0 and not isinstance(pos_weight, np.ndarray):
-        weight = check_scalar(pos_weight, "pos_weight", low=0.0)
-    else:
-        weight = np.asarray(pos_weight)
-        if weight.ndim == 0:
-            weight = check_scalar(weight.item(), "pos_weight", low=0.0)
-        else:
-            weight = as_float_array(weight, "pos_weight")
-            check_greater_than(weight, "pos_weight", 0.0, inclusive=True)
-            try:
-                broadcast = np.broadcast_shapes(weight.shape, scores.shape)
-            except ValueError:
-                raise ValueError(
-                    f"pos_weight of shape {weight.shape} does not broadcast to logits of "
-                    f"shape {scores.shape}"
-                ) from None
-            if broadcast != scores.shape:
-                raise ValueError(
-                    f"pos_weight of shape {weight.shape} would enlarge logits of shape "
-                    f"{scores.shape}"
-                )
+    truth, scores = _binary_inputs(y_true, logits, 0.0, pred_name="logits")
+    weight = check_pos_weight(pos_weight, scores)
     # σ(±z) via expit saturates at 0 and 1 instead of overflowing exp.
     gradient = (1.0 - truth) * expit(scores) - weight * truth * expit(-scores)
     return _reshape_like(gradient / scores.shape[-1], logits)
@@ -463,7 +431,9 @@ def categorical_crossentropy(
     From logits: :math:`\\operatorname{softmax}(z)\\sum_k \\tilde y_k - \\tilde y`,
     i.e. :math:`p - \\tilde y` for labels summing to one. (TensorFlow's fused
     kernel returns :math:`p - \\tilde y` even when they do not; the formula here
-    is the derivative of the loss.)
+    is the derivative of the loss.) The softmax is max-shifted, and for a label
+    of 1 the entry :math:`p_k - 1` is computed as ``expm1(log p_k)``, so it stays
+    exact where :math:`p_k` rounds to 1.
 
     From probabilities Keras first renormalises, :math:`q = p / s` with
     :math:`s = \\sum_j p_j`, then clips :math:`q`. With
@@ -483,23 +453,11 @@ def categorical_crossentropy(
     >>> categorical_crossentropy([[0, 1]], [[0.5, 0.5]])
     array([[ 1., -1.]])
     """
-    from_logits = check_bool(from_logits, "from_logits")
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    _check_classes(prediction, "categorical_crossentropy")
-    check_probabilities(truth, "y_true")
-    check_rows_sum_to_one(truth, "y_true")
-    if smoothing:
-        truth = truth * (1.0 - smoothing) + smoothing / truth.shape[-1]
-    if from_logits:
-        gradient = _softmax(prediction) * truth.sum(axis=-1, keepdims=True) - truth
-        return _reshape_like(gradient, y_pred)
-    check_probabilities(prediction, "y_pred")
-    check_rows_sum_to_one(prediction, "y_pred")
-    totals = prediction.sum(axis=-1, keepdims=True)
-    if (totals == 0).any():
-        row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
-        raise ValueError(f"y_pred row {row} sums to 0, so it cannot be normalised")
+    truth, prediction, totals = _categorical_inputs(
+        y_true, y_pred, from_logits, label_smoothing, "categorical_crossentropy"
+    )
+    if totals is None:
+        return _reshape_like(_softmax_minus_labels(prediction, truth), y_pred)
     normalised = prediction / totals
     inside = _inside_clip(normalised, EPSILON, 1.0 - EPSILON)
     clipped = np.clip(normalised, EPSILON, 1.0 - EPSILON)
@@ -529,25 +487,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     array([-0.5,  0.5])
     """
     from_logits = check_bool(from_logits, "from_logits")
-    # One sample: a scalar label with a (K,) prediction, as in the loss and Keras.
-    if isinstance(y_true, numbers.Number) or (isinstance(y_true, np.ndarray) and y_true.ndim == 0):
-        if as_float_array(y_pred, "y_pred").ndim == 1:
-            y_true = [y_true]
-    labels = as_float_array(y_true, "y_true")
-    prediction = as_float_array(y_pred, "y_pred")
-    if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    if labels.shape != prediction.shape[:-1]:
-        raise ValueError(
-            "y_true must have the shape of y_pred without its last (class) axis, "
-            f"optionally followed by 1: got y_true {as_float_array(y_true, 'y_true').shape} "
-            f"and y_pred {prediction.shape}"
-        )
-    _check_classes(prediction, "sparse_categorical_crossentropy")
-    indices = check_sparse_labels(labels, prediction.shape[-1], "y_true")
+    indices, prediction = check_sparse_pair(y_true, y_pred, "sparse_categorical_crossentropy")
     one_hot = np.eye(prediction.shape[-1])[indices]
     if from_logits:
-        return _reshape_like(_softmax(prediction) - one_hot, y_pred)
+        return _reshape_like(_softmax_minus_labels(prediction, one_hot), y_pred)
     check_probabilities(prediction, "y_pred")
     check_rows_sum_to_one(prediction, "y_pred")
     inside = _inside_clip(prediction, EPSILON, 1.0 - EPSILON)
@@ -584,36 +527,14 @@ def kl_divergence(y_true, y_pred) -> np.ndarray:
 
 # --------------------------------------------------------------------------- resolution
 
-_GRADIENTS = {
-    function.__name__: function
-    for function in (
-        mean_squared_error,
-        mean_absolute_error,
-        mean_absolute_percentage_error,
-        mean_squared_logarithmic_error,
-        huber,
-        log_cosh,
-        poisson,
-        binary_crossentropy,
-        binary_focal_crossentropy,
-        hinge,
-        squared_hinge,
-        categorical_hinge,
-        categorical_crossentropy,
-        sparse_categorical_crossentropy,
-        kl_divergence,
-        weighted_binary_crossentropy,
-    )
-}
-
 
 def get(identifier):
     """The gradient function for a loss name, Keras alias, class name or loss function.
 
-    Names are resolved by :func:`lossguide.losses.get` (same aliases, same
-    errors), then mapped to the gradient of the same name. A loss function
-    of :mod:`lossguide.losses` gives its gradient; any other callable is
-    returned unchanged, as in Keras.
+    Names are resolved by :func:`lossguide.registry.get` (same aliases, same
+    errors as :func:`lossguide.losses.get`), then mapped to the gradient of the
+    same loss. A loss function of :mod:`lossguide.losses` gives its gradient;
+    any other callable is returned unchanged, as in Keras.
 
     .. math:: \\text{name} \\mapsto \\partial L / \\partial \\hat y
 
@@ -624,11 +545,13 @@ def get(identifier):
     >>> get(_losses.hinge) is hinge
     True
     """
+    from . import registry
+
     if isinstance(identifier, str):
-        return _GRADIENTS[_losses.get(identifier).__name__]
+        return registry.get(identifier).gradient
     if callable(identifier):
-        name = getattr(identifier, "__name__", None)
-        if getattr(_losses, name or "", None) is identifier and name in _GRADIENTS:
-            return _GRADIENTS[name]
+        for spec in registry.SPECS.values():
+            if spec.loss is identifier:
+                return spec.gradient
         return identifier
-    return _losses.get(identifier)  # raises its TypeError
+    return registry.get(identifier)  # raises its TypeError

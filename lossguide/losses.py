@@ -30,29 +30,30 @@ is a ``ValueError``; the functional Keras forms of ``hinge``, ``poisson`` and
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit, log_softmax
 
 from ._validation import (
-    align_ranks,
-    as_float_array,
+    ProbabilityWarning,
     check_bool,
     check_greater_than,
     check_hinge_labels,
+    check_one_hot,
+    check_pos_weight,
     check_probabilities,
+    check_rows_nonzero,
     check_rows_sum_to_one,
-    check_same_shape,
     check_scalar,
-    check_sparse_labels,
+    check_sparse_pair,
 )
 from ._validation import check_classes as _check_classes
 from ._validation import check_pair as _pair
 
 __all__ = [
     "EPSILON",
-    "NAMES",
+    "NAMES",  # noqa: F822 (module __getattr__)
+    "ProbabilityWarning",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
@@ -198,14 +199,12 @@ def huber(y_true, y_pred, *, delta=1.0) -> np.ndarray:
     """
     delta = check_scalar(delta, "delta", low=0.0, low_inclusive=False)
     truth, prediction = _pair(y_true, y_pred)
-    error = prediction - truth
-    absolute = np.abs(error)
-    inside = absolute <= delta
-    elementwise = np.empty_like(error)
-    # Each branch only on its own elements: squaring a huge error would overflow.
-    elementwise[inside] = 0.5 * np.square(error[inside])
-    elementwise[~inside] = delta * absolute[~inside] - 0.5 * delta**2
-    return _per_sample_mean(elementwise)
+    absolute = np.abs(prediction - truth)
+    # Branch-free (as optax): min(|e|, delta) is the quadratic part, the rest is
+    # linear; neither a huge error nor a huge delta (>= 1.4e154) is ever squared.
+    quadratic = np.minimum(absolute, delta)
+    linear = absolute - quadratic
+    return _per_sample_mean(0.5 * np.square(quadratic) + delta * linear)
 
 
 def _log_cosh(x: np.ndarray) -> np.ndarray:
@@ -305,7 +304,9 @@ def categorical_hinge(y_true, y_pred) -> np.ndarray:
     The score of the true class must beat the best other score by a margin of 1.
     ``y_true`` is one-hot (values in [0, 1]); Keras would also accept {-1, 1}
     labels, but its formula then computes a different quantity, so they are
-    rejected here.
+    rejected here. Rows that are not one-hot (soft labels) give a
+    :class:`ProbabilityWarning`: ``sum(y * y_pred)`` is then not "the true
+    class's score".
 
     .. math:: L = \\max\\Bigl(0,\\ 1 + \\max_j (1 - y_j)\\hat y_j - \\sum_j y_j \\hat y_j\\Bigr)
 
@@ -316,12 +317,73 @@ def categorical_hinge(y_true, y_pred) -> np.ndarray:
     """
     truth, prediction = _pair(y_true, y_pred)
     check_probabilities(truth, "y_true")
+    check_one_hot(truth, "y_true")
     positive = np.sum(truth * prediction, axis=-1)
     negative = np.max((1.0 - truth) * prediction, axis=-1)
     return np.asarray(np.maximum(negative - positive + 1.0, 0.0), dtype=np.float64)
 
 
 # ----------------------------------------------------------------------- cross-entropies
+
+
+def _smooth_binary(truth: np.ndarray, smoothing: float) -> np.ndarray:
+    """Labels squeezed towards 0.5: 1 becomes 1 - s/2, 0 becomes s/2."""
+    return truth * (1.0 - smoothing) + 0.5 * smoothing if smoothing else truth
+
+
+def _smooth_categorical(truth: np.ndarray, smoothing: float) -> np.ndarray:
+    """Labels mixed with the uniform distribution over the K classes."""
+    return truth * (1.0 - smoothing) + smoothing / truth.shape[-1] if smoothing else truth
+
+
+def _binary_inputs(y_true, y_pred, label_smoothing, pred_name="y_pred"):
+    """The entry of every binary cross-entropy and its gradient: (smoothed labels, y_pred)."""
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred, pred_name=pred_name)
+    check_probabilities(truth, "y_true")
+    return _smooth_binary(truth, smoothing), prediction
+
+
+def _focal_parts(truth, prediction, from_logits):
+    """``(p, 1 - p, BCE, u = 1 - p_t)`` of the focal loss, shared with its gradient.
+
+    Validates ``prediction`` on the probability path.
+    """
+    cross_entropy = _binary_crossentropy_elementwise(truth, prediction, from_logits)
+    if from_logits:
+        probability = expit(prediction)
+        # 1 - σ(z) = σ(-z): no cancellation when σ(z) is close to 1.
+        complement = expit(-prediction)
+    else:
+        probability = prediction
+        complement = 1.0 - prediction
+    one_minus_p_t = truth * complement + (1.0 - truth) * probability
+    return probability, complement, cross_entropy, one_minus_p_t
+
+
+def _class_balance(truth, alpha):
+    """Focal loss's class weights: alpha for positives, 1 - alpha for negatives."""
+    return truth * alpha + (1.0 - truth) * (1.0 - alpha)
+
+
+def _categorical_inputs(y_true, y_pred, from_logits, label_smoothing, loss_name):
+    """Entry of categorical cross-entropy and its gradient.
+
+    Returns smoothed labels, the prediction and, on the probability path, the
+    row sums (after checking the rows).
+    """
+    from_logits = check_bool(from_logits, "from_logits")
+    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
+    truth, prediction = _pair(y_true, y_pred)
+    _check_classes(prediction, loss_name)
+    check_probabilities(truth, "y_true")
+    check_rows_sum_to_one(truth, "y_true")
+    totals = None
+    if not from_logits:
+        check_probabilities(prediction, "y_pred")
+        totals = check_rows_nonzero(prediction, "y_pred")
+        check_rows_sum_to_one(prediction, "y_pred")
+    return _smooth_categorical(truth, smoothing), prediction, totals
 
 
 def _binary_crossentropy_elementwise(truth, prediction, from_logits):
@@ -369,11 +431,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, label_smoothing=0.
     array([1000.])
     """
     from_logits = check_bool(from_logits, "from_logits")
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    check_probabilities(truth, "y_true")
-    if smoothing:
-        truth = truth * (1.0 - smoothing) + 0.5 * smoothing
+    truth, prediction = _binary_inputs(y_true, y_pred, label_smoothing)
     return _per_sample_mean(_binary_crossentropy_elementwise(truth, prediction, from_logits))
 
 
@@ -416,23 +474,11 @@ def binary_focal_crossentropy(
     apply_class_balancing = check_bool(apply_class_balancing, "apply_class_balancing")
     gamma = check_scalar(gamma, "gamma", low=0.0)
     alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0)
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    check_probabilities(truth, "y_true")
-    if smoothing:
-        truth = truth * (1.0 - smoothing) + 0.5 * smoothing
-    cross_entropy = _binary_crossentropy_elementwise(truth, prediction, from_logits)
-    if from_logits:
-        probability = expit(prediction)
-        # 1 - σ(z) = σ(-z): no cancellation when σ(z) is close to 1.
-        complement = expit(-prediction)
-    else:
-        probability = prediction
-        complement = 1.0 - prediction
-    one_minus_p_t = truth * complement + (1.0 - truth) * probability
+    truth, prediction = _binary_inputs(y_true, y_pred, label_smoothing)
+    _, _, cross_entropy, one_minus_p_t = _focal_parts(truth, prediction, from_logits)
     focal = np.power(one_minus_p_t, gamma) * cross_entropy
     if apply_class_balancing:
-        focal = (truth * alpha + (1.0 - truth) * (1.0 - alpha)) * focal
+        focal = _class_balance(truth, alpha) * focal
     return _per_sample_mean(focal)
 
 
@@ -452,29 +498,8 @@ def weighted_binary_crossentropy(y_true, logits, *, pos_weight) -> np.ndarray:
     >>> weighted_binary_crossentropy([[1.0, 0.0]], [[0.0, 0.0]], pos_weight=3.0).round(6)
     array([1.386294])
     """
-    truth, scores = _pair(y_true, logits, pred_name="logits")
-    check_probabilities(truth, "y_true")
-    if np.ndim(pos_weight) == 0 and not isinstance(pos_weight, np.ndarray):
-        weight = check_scalar(pos_weight, "pos_weight", low=0.0)
-    else:
-        weight = np.asarray(pos_weight)
-        if weight.ndim == 0:
-            weight = check_scalar(weight.item(), "pos_weight", low=0.0)
-        else:
-            weight = as_float_array(weight, "pos_weight")
-            check_greater_than(weight, "pos_weight", 0.0, inclusive=True)
-            try:
-                np.broadcast_shapes(weight.shape, scores.shape)
-            except ValueError:
-                raise ValueError(
-                    f"pos_weight of shape {weight.shape} does not broadcast to logits of "
-                    f"shape {scores.shape}"
-                ) from None
-            if np.broadcast_shapes(weight.shape, scores.shape) != scores.shape:
-                raise ValueError(
-                    f"pos_weight of shape {weight.shape} would enlarge logits of shape "
-                    f"{scores.shape}"
-                )
+    truth, scores = _binary_inputs(y_true, logits, 0.0, pred_name="logits")
+    weight = check_pos_weight(pos_weight, scores)
     # log_expit(±z) are log σ(z) and log(1 - σ(z)) without overflow or log(0).
     elementwise = -(weight * truth * log_expit(scores) + (1.0 - truth) * log_expit(-scores))
     return _per_sample_mean(elementwise)
@@ -504,25 +529,15 @@ def categorical_crossentropy(
     >>> categorical_crossentropy([[0, 0, 1]], [[1e4, 0.0, -1e4]], from_logits=True)
     array([20000.])
     """
-    from_logits = check_bool(from_logits, "from_logits")
-    smoothing = check_scalar(label_smoothing, "label_smoothing", low=0.0, high=1.0)
-    truth, prediction = _pair(y_true, y_pred)
-    _check_classes(prediction, "categorical_crossentropy")
-    check_probabilities(truth, "y_true")
-    check_rows_sum_to_one(truth, "y_true")
-    if smoothing:
-        truth = truth * (1.0 - smoothing) + smoothing / truth.shape[-1]
-    if from_logits:
-        # log softmax(z) = z - logsumexp(z): the shift by max(z) inside logsumexp
-        # keeps exp from overflowing, and no probability is rounded to 0 before the log.
-        log_q = prediction - logsumexp(prediction, axis=-1, keepdims=True)
+    truth, prediction, totals = _categorical_inputs(
+        y_true, y_pred, from_logits, label_smoothing, "categorical_crossentropy"
+    )
+    if totals is None:
+        # log_softmax subtracts max(z) first, then logsumexp of the shifted row:
+        # exp never overflows, no probability is rounded to 0 before the log, and
+        # tied huge logits (1e30, 1e30) give log 2, where z - logsumexp(z) gives 0.
+        log_q = log_softmax(prediction, axis=-1)
     else:
-        check_probabilities(prediction, "y_pred")
-        totals = prediction.sum(axis=-1, keepdims=True)
-        if (totals == 0).any():
-            row = tuple(int(i) for i in np.argwhere(totals[..., 0] == 0)[0])
-            raise ValueError(f"y_pred row {row} sums to 0, so it cannot be normalised")
-        check_rows_sum_to_one(prediction, "y_pred")
         # Keras renormalises the rows, then clips: each term is at most -log(1e-7).
         log_q = np.log(np.clip(prediction / totals, EPSILON, 1.0 - EPSILON))
     return _per_sample_sum(-(truth * log_q))
@@ -549,28 +564,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     array([0.022155, 3.099674])
     """
     from_logits = check_bool(from_logits, "from_logits")
-    # One sample: Keras takes a scalar label with a (K,) prediction; so do we.
-    if isinstance(y_true, numbers.Number) or (
-        isinstance(y_true, np.ndarray) and y_true.ndim == 0
-    ):
-        if as_float_array(y_pred, "y_pred").ndim == 1:
-            y_true = [y_true]
-    labels = as_float_array(y_true, "y_true")
-    prediction = as_float_array(y_pred, "y_pred")
-    if labels.ndim == prediction.ndim and labels.shape[-1] == 1:
-        labels = labels[..., 0]
-    if labels.shape != prediction.shape[:-1]:
-        raise ValueError(
-            "y_true must have the shape of y_pred without its last (class) axis, "
-            f"optionally followed by 1: got y_true {as_float_array(y_true, 'y_true').shape} "
-            f"and y_pred {prediction.shape}"
-        )
-    _check_classes(prediction, "sparse_categorical_crossentropy")
-    indices = check_sparse_labels(labels, prediction.shape[-1], "y_true")[..., np.newaxis]
+    labels, prediction = check_sparse_pair(y_true, y_pred, "sparse_categorical_crossentropy")
+    indices = labels[..., np.newaxis]
     if from_logits:
-        # logsumexp shifts by the row maximum, so logits of 1e4 do not overflow exp.
-        chosen = np.take_along_axis(prediction, indices, axis=-1)[..., 0]
-        return np.asarray(logsumexp(prediction, axis=-1) - chosen, dtype=np.float64)
+        # log_softmax shifts by the row maximum before exp: logits of 1e4 do not
+        # overflow, and tied logits of 1e17 give log 3, not 0.
+        log_q = log_softmax(prediction, axis=-1)
+        return np.asarray(-np.take_along_axis(log_q, indices, axis=-1)[..., 0], dtype=np.float64)
     check_probabilities(prediction, "y_pred")
     check_rows_sum_to_one(prediction, "y_pred")
     # Keras clips, takes the log and applies a softmax cross-entropy to it, which
@@ -609,80 +609,14 @@ def kl_divergence(y_true, y_pred) -> np.ndarray:
 
 # --------------------------------------------------------------------------- resolution
 
-_FUNCTIONS = {
-    function.__name__: function
-    for function in (
-        mean_squared_error,
-        mean_absolute_error,
-        mean_absolute_percentage_error,
-        mean_squared_logarithmic_error,
-        huber,
-        log_cosh,
-        poisson,
-        binary_crossentropy,
-        binary_focal_crossentropy,
-        hinge,
-        squared_hinge,
-        categorical_hinge,
-        categorical_crossentropy,
-        sparse_categorical_crossentropy,
-        kl_divergence,
-    )
-}
 
-#: Canonical names of the losses with a ``keras.losses`` twin of the same name.
-#: (:func:`weighted_binary_crossentropy` twins ``tf.nn`` and needs ``pos_weight``,
-#: so it is resolvable by :func:`get` but not listed here.)
-NAMES = tuple(_FUNCTIONS)
+def __getattr__(name):
+    # NAMES is read from the loss table, which itself imports this module.
+    if name == "NAMES":
+        from .registry import SPECS
 
-# Keras 3's own short aliases, and its class names (which compile also accepts).
-_ALIASES = {
-    "mse": "mean_squared_error",
-    "MSE": "mean_squared_error",
-    "mae": "mean_absolute_error",
-    "MAE": "mean_absolute_error",
-    "mape": "mean_absolute_percentage_error",
-    "MAPE": "mean_absolute_percentage_error",
-    "msle": "mean_squared_logarithmic_error",
-    "MSLE": "mean_squared_logarithmic_error",
-    "kld": "kl_divergence",
-    "KLD": "kl_divergence",
-    "bce": "binary_crossentropy",
-    "BCE": "binary_crossentropy",
-    "MeanSquaredError": "mean_squared_error",
-    "MeanAbsoluteError": "mean_absolute_error",
-    "MeanAbsolutePercentageError": "mean_absolute_percentage_error",
-    "MeanSquaredLogarithmicError": "mean_squared_logarithmic_error",
-    "Huber": "huber",
-    "LogCosh": "log_cosh",
-    "Poisson": "poisson",
-    "BinaryCrossentropy": "binary_crossentropy",
-    "BinaryFocalCrossentropy": "binary_focal_crossentropy",
-    "Hinge": "hinge",
-    "SquaredHinge": "squared_hinge",
-    "CategoricalHinge": "categorical_hinge",
-    "CategoricalCrossentropy": "categorical_crossentropy",
-    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-    "KLDivergence": "kl_divergence",
-}
-
-# Names older tutorials use that Keras 3 rejects ("Could not interpret loss identifier").
-_REMOVED_IN_KERAS_3 = {
-    "kullback_leibler_divergence": "kl_divergence",
-    "huber_loss": "huber",
-    "logcosh": "log_cosh",
-}
-
-# Keras 3 losses with no twin here.
-_NOT_IMPLEMENTED = (
-    "cosine_similarity",
-    "categorical_focal_crossentropy",
-    "categorical_generalized_cross_entropy",
-    "circle",
-    "ctc",
-    "dice",
-    "tversky",
-)
+        return tuple(spec.name for spec in SPECS.values() if spec.keras)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get(identifier):
@@ -717,29 +651,6 @@ def get(identifier):
     """
     if callable(identifier):
         return identifier
-    if not isinstance(identifier, str):
-        raise TypeError(
-            f"identifier must be a loss name or a callable, got "
-            f"{type(identifier).__name__} {identifier!r}"
-        )
-    if identifier in _FUNCTIONS:
-        return _FUNCTIONS[identifier]
-    if identifier == "weighted_binary_crossentropy":
-        return weighted_binary_crossentropy
-    if identifier in _ALIASES:
-        return _FUNCTIONS[_ALIASES[identifier]]
-    if identifier in _REMOVED_IN_KERAS_3:
-        replacement = _REMOVED_IN_KERAS_3[identifier]
-        raise ValueError(
-            f"{identifier!r} was removed in Keras 3 (it raises \"Could not interpret "
-            f"loss identifier\"); use {replacement!r}"
-        )
-    if identifier in _NOT_IMPLEMENTED:
-        raise ValueError(
-            f"{identifier!r} is a Keras loss that lossguide does not implement; "
-            f"valid names: {', '.join(NAMES)}, weighted_binary_crossentropy"
-        )
-    raise ValueError(
-        f"unknown loss identifier {identifier!r}; valid names: {', '.join(NAMES)}, "
-        f"weighted_binary_crossentropy; aliases: {', '.join(sorted(_ALIASES))}"
-    )
+    from . import registry
+
+    return registry.get(identifier).loss
