@@ -34,7 +34,7 @@ and never modified.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, softmax
 
 from . import losses as _losses
 from ._validation import (
@@ -88,16 +88,20 @@ def _inside_clip(p: np.ndarray, low: float, high: float) -> np.ndarray:
 def _softmax_minus_labels(logits: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """``softmax(z) * sum(y) - y``, the gradient of softmax cross-entropy, computed exactly.
 
-    For the entries with label 1, ``p - 1`` is ``expm1(log p)``: a probability that
-    rounds to 1 still gives its tiny negative gradient (-3.1e-17 for logits
-    (0, -38)), where ``p - 1`` would give exactly 0. For labels summing to one the
-    last term vanishes exactly and the result is ``p - y``.
+    ``p_k - y_k`` is written ``(1 - y_k) p_k - y_k (1 - p_k)`` with
+    ``1 - p_k = sum_{j != k} p_j`` summed from prefix and suffix sums, never as
+    ``1 - p_k``: a probability that rounds to 1 still gives its tiny negative
+    gradient (-3.1e-17 for logits (0, -38)), where ``p - 1`` gives exactly 0.
+    For labels summing to one the last term vanishes and the result is ``p - y``.
     """
-    # log_softmax and softmax subtract the row maximum before exp: no overflow,
-    # and tied huge logits give 1/K each (the shifted logits are all 0).
-    log_p = log_softmax(logits, axis=-1)
+    # softmax subtracts the row maximum before exp: no overflow, and tied huge
+    # logits give 1/K each (the shifted logits are all 0).
     p = softmax(logits, axis=-1)
-    p_minus_y = truth * np.expm1(log_p) + (1.0 - truth) * p
+    zero = np.zeros_like(p[..., :1])
+    before = np.concatenate([zero, np.cumsum(p, axis=-1)[..., :-1]], axis=-1)
+    after = np.concatenate([np.cumsum(p[..., ::-1], axis=-1)[..., -2::-1], zero], axis=-1)
+    others = before + after  # sum of the other classes' probabilities, no cancellation
+    p_minus_y = (1.0 - truth) * p - truth * others
     return p_minus_y + p * (truth.sum(axis=-1, keepdims=True) - 1.0)
 
 
@@ -432,8 +436,8 @@ def categorical_crossentropy(
     i.e. :math:`p - \\tilde y` for labels summing to one. (TensorFlow's fused
     kernel returns :math:`p - \\tilde y` even when they do not; the formula here
     is the derivative of the loss.) The softmax is max-shifted, and for a label
-    of 1 the entry :math:`p_k - 1` is computed as ``expm1(log p_k)``, so it stays
-    exact where :math:`p_k` rounds to 1.
+    of 1 the entry :math:`p_k - 1` is computed as :math:`-\\sum_{j \\ne k} p_j`, so
+    it stays exact where :math:`p_k` rounds to 1.
 
     From probabilities Keras first renormalises, :math:`q = p / s` with
     :math:`s = \\sum_j p_j`, then clips :math:`q`. With

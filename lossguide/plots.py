@@ -76,17 +76,6 @@ STYLE = {
     "image.cmap": "viridis",
 }
 
-# Losses whose y_pred is a probability (unless from_logits=True) or must be positive:
-# the default prediction range of loss_vs_prediction stays inside their domain.
-_PROBABILITY_LOSSES = {
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_crossentropy",
-    "categorical_focal_crossentropy",
-    "sparse_categorical_crossentropy",
-    "kl_divergence",
-}
-_POSITIVE_LOSSES = {"poisson", "mean_squared_logarithmic_error"}
 _METRIC_LABELS = {
     "mse": "MSE",
     "mae": "MAE",
@@ -127,21 +116,12 @@ def _new_figure(ncols=1, *, width=6.4, height=3.6):
 
 
 def _resolve_loss(name):
-    """The loss function, its gradient and its canonical Keras name."""
-    from . import gradients, losses
+    """The loss's record in :mod:`lossguide.registry` (raises the ValueError listing names)."""
+    from . import registry
 
     if not isinstance(name, str):
         raise TypeError(f"loss names must be strings, got {type(name).__name__}: {name!r}")
-    loss_function = losses.get(name)  # raises the ValueError that lists the known names
-    canonical = getattr(loss_function, "__name__", name)
-    getter = getattr(gradients, "get", None)
-    if getter is not None:
-        gradient_function = getter(canonical)
-    else:
-        gradient_function = getattr(gradients, canonical, None)
-    if gradient_function is None:
-        raise ValueError(f"lossguide.gradients has no gradient for the loss {name!r}")
-    return loss_function, gradient_function, canonical
+    return registry.get(name)
 
 
 def _margin_sign(y_true) -> float:
@@ -153,17 +133,22 @@ def _margin_sign(y_true) -> float:
     raise ValueError(f"y_true must be -1, 0 or 1 when margin=True, got {y_true!r}")
 
 
-def _default_predictions(canonicals, y_true, *, from_logits, margin):
+# Narrowest first: a shared axis must stay inside every loss's domain.
+_DOMAIN_ORDER = ("probability", "positive", "around_target")
+
+
+def _default_predictions(specs, y_true, *, from_logits, margin):
+    from . import registry
+
     if margin:
         return np.linspace(-3.0, 3.0, 301)
     if from_logits:
-        return np.linspace(-6.0, 6.0, 301)
-    if any(name in _PROBABILITY_LOSSES for name in canonicals):
-        # The end points stay off 0 and 1, where cross-entropy is infinite.
-        return np.linspace(0.005, 0.995, 301)
-    if any(name in _POSITIVE_LOSSES for name in canonicals):
-        return np.linspace(0.01, max(3.0, 2.0 * y_true + 2.0), 301)
-    return np.linspace(y_true - 3.0, y_true + 3.0, 301)
+        return registry.prediction_grid("logits", y_true)
+    domains = {spec.plot_domain for spec in specs}
+    for domain in _DOMAIN_ORDER:
+        if domain in domains:
+            return registry.prediction_grid(domain, y_true)
+    return registry.prediction_grid(domains.pop(), y_true)
 
 
 def _options_text(options) -> str:
@@ -171,7 +156,8 @@ def _options_text(options) -> str:
     return "" if not shown else " (" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
 
 
-def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False, **loss_options):
+def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False, label=None,
+                       **loss_options):
     """Plot the loss and its gradient for one fixed target against the prediction.
 
     Each loss :math:`L(y, \\hat y)` from :mod:`lossguide.losses` is evaluated on
@@ -203,6 +189,10 @@ def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False,
         ``(loss_axes, gradient_axes)`` to draw into; a new figure otherwise.
     margin : bool, default False
         Put the margin :math:`y \\hat y` on the horizontal axis (hinge-type losses).
+    label : str or sequence of str, optional
+        Legend label of each curve (one per name); by default the name followed
+        by the options, e.g. ``"huber (delta=0.5)"``. Calling again with
+        ``ax=`` and another ``label`` adds labelled curves, e.g. one per target.
     **loss_options
         Passed to both the loss and its gradient, e.g. ``from_logits=True``,
         ``delta=0.5``.
@@ -221,6 +211,16 @@ def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False,
     names = [name] if isinstance(name, str) else list(name) if _is_sequence(name) else None
     if not names:
         raise TypeError(f"name must be a loss name or a non-empty list of names, got {name!r}")
+    if label is None:
+        labels = [n + _options_text(loss_options) for n in names]
+    else:
+        labels = [label] if isinstance(label, str) else list(label) if _is_sequence(label) else None
+        if labels is None or not all(isinstance(text, str) for text in labels):
+            raise TypeError(f"label must be a string or a list of strings, got {label!r}")
+        if len(labels) != len(names):
+            raise ValueError(
+                f"label must give one label per loss: {len(names)} loss(es), got {len(labels)} label(s)"
+            )
     if isinstance(y_true, bool) or not isinstance(y_true, numbers.Real) or not np.isfinite(y_true):
         raise TypeError(f"y_true must be a finite real number, got {y_true!r}")
     y_true = float(y_true)
@@ -231,7 +231,7 @@ def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False,
     sign = _margin_sign(y_true) if margin else 1.0
 
     if predictions is None:
-        x = _default_predictions([r[2] for r in resolved], y_true, from_logits=from_logits, margin=margin)
+        x = _default_predictions(resolved, y_true, from_logits=from_logits, margin=margin)
     else:
         x = np.asarray(predictions, dtype=float)
         if x.ndim != 1 or x.size < 2:
@@ -249,21 +249,20 @@ def loss_vs_prediction(name, y_true, *, predictions=None, ax=None, margin=False,
 
     y_pred = (x * sign)[:, None]  # one-element samples: the losses reduce over the last axis
     y = np.full_like(y_pred, y_true)
-    for label, (loss_function, gradient_function, _) in zip(names, resolved):
-        loss = np.asarray(loss_function(y, y_pred, **loss_options), dtype=float).reshape(-1)
-        gradient = np.asarray(gradient_function(y, y_pred, **loss_options), dtype=float).reshape(-1)
+    for label, spec in zip(labels, resolved):
+        loss = np.asarray(spec.loss(y, y_pred, **loss_options), dtype=float).reshape(-1)
+        gradient = np.asarray(spec.gradient(y, y_pred, **loss_options), dtype=float).reshape(-1)
         if loss.shape != x.shape or gradient.shape != x.shape:
             raise ValueError(
-                f"loss {label!r} returned shapes {loss.shape} and {gradient.shape} for "
+                f"loss {spec.name!r} returned shapes {loss.shape} and {gradient.shape} for "
                 f"{x.size} one-element samples"
             )
         for values, what in ((loss, "loss"), (gradient, "gradient")):
             if not np.all(np.isfinite(values)):
                 where = x[~np.isfinite(values)][0]
-                raise ValueError(f"the {what} of {label!r} is not finite at {where:g}; narrow predictions")
-        text = label + _options_text(loss_options)
-        (line,) = loss_axes.plot(x, loss, label=text)
-        gradient_axes.plot(x, gradient * sign, color=line.get_color(), label=text)
+                raise ValueError(f"the {what} of {spec.name!r} is not finite at {where:g}; narrow predictions")
+        (line,) = loss_axes.plot(x, loss, label=label)
+        gradient_axes.plot(x, gradient * sign, color=line.get_color(), label=label)
 
     if margin:
         x_label, derivative = r"margin $m = y\,\hat{y}$", r"$\partial L / \partial m$"

@@ -1,79 +1,37 @@
-"""Invariants every loss in lossguide.losses.NAMES must satisfy.
+"""Invariants every loss of the table (lossguide.registry.SPECS) must satisfy.
 
-Each loss gets a generator of valid random inputs; the tests below are then
-written once for all of them. Output shapes are compared with Keras 3.15.1.
+The inputs come from each record's input kinds (tests/conftest.py), and what
+the loss does at a perfect prediction from its ``at_perfect`` and
+``can_be_negative`` facts, so a new loss is tested the moment it is
+registered. Output shapes are compared with Keras 3.15.1.
 """
 
-import os
 import re
 
 import numpy as np
 import pytest
+from conftest import cases, make_case
 from numpy.testing import assert_allclose, assert_array_equal
 
-from lossguide import losses
+from lossguide import losses, registry
 
 K = 4
+# weighted_binary_crossentropy needs pos_weight: its option sets come from its record.
+NAMES = registry.NAMES
 
 
-def _softmax(z):
-    z = z - z.max(axis=-1, keepdims=True)
-    return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+def options_of(name):
+    return dict(registry.get(name).test_options[0])
 
 
-def make_case(name, rng, shape=(6, K)):
-    """Valid (y_true, y_pred, options) for ``name``, with y_pred of ``shape``."""
-    normal = rng.normal(size=shape)
-    labels = rng.integers(0, shape[-1], size=shape[:-1])
-    one_hot = np.eye(shape[-1])[labels]
-    if name in ("mean_squared_error", "mean_absolute_error", "huber", "log_cosh"):
-        return rng.normal(size=shape), normal, {}
-    if name == "mean_absolute_percentage_error":
-        return rng.uniform(0.5, 2, size=shape), normal, {}
-    if name in ("mean_squared_logarithmic_error", "poisson"):
-        return rng.poisson(2.0, size=shape).astype(float), rng.uniform(0.1, 4, size=shape), {}
-    if name in ("hinge", "squared_hinge"):
-        return rng.choice([-1.0, 1.0], size=shape), normal, {}
-    if name == "categorical_hinge":
-        return one_hot, normal, {}
-    if name in ("binary_crossentropy", "binary_focal_crossentropy"):
-        return rng.choice([0.0, 1.0], size=shape), rng.uniform(0.02, 0.98, size=shape), {}
-    if name == "categorical_crossentropy":
-        return one_hot, _softmax(2 * normal), {}
-    if name == "sparse_categorical_crossentropy":
-        return labels, _softmax(2 * normal), {}
-    if name == "kl_divergence":
-        return _softmax(normal), _softmax(rng.normal(size=shape)), {}
-    raise AssertionError(f"no case for {name}")
-
-
-def perfect_prediction(name, y_true):
-    """A prediction at which the loss should be (near) zero."""
-    if name == "sparse_categorical_crossentropy":
+def perfect_prediction(name, y_true, options):
+    """A prediction at which the loss should be minimal (zero for most losses)."""
+    spec = registry.get(name)
+    if spec.y_true == "class_index":
         return np.eye(K)[y_true]
+    if spec.y_pred == "logits" or options.get("from_logits"):
+        raise AssertionError("no finite logit is a perfect prediction")
     return y_true.copy()
-
-
-# Losses that can be negative or whose minimum is not zero.
-NOT_NONNEGATIVE = {"poisson"}
-NOT_ZERO_AT_PERFECT = {"poisson"}
-# Probabilities clipped to [1e-7, 1 - 1e-7] leave about 1e-7 per class at a perfect
-# prediction (-log(1 - 1e-7), or sparse CCE's renormalisation by the clipped sum).
-CLIPPED = {
-    "binary_crossentropy",
-    "binary_focal_crossentropy",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-}
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-    import keras
-
-    return keras
 
 
 @pytest.fixture
@@ -81,40 +39,55 @@ def rng():
     return np.random.default_rng(7)
 
 
-def test_every_name_has_a_case(rng):
-    for name in losses.NAMES:
-        make_case(name, rng)
-
-
-@pytest.mark.parametrize("name", losses.NAMES)
-def test_nonnegative(name, rng):
-    y_true, y_pred, options = make_case(name, rng)
+@pytest.mark.parametrize("name, options", cases())
+def test_loss_is_nonnegative_unless_its_record_says_otherwise(name, options, rng):
+    y_true, y_pred, options = make_case(name, rng, options=options)
     result = losses.get(name)(y_true, y_pred, **options)
     assert result.shape == (6,) and result.dtype == np.float64
-    if name in NOT_NONNEGATIVE:
-        assert (losses.poisson([[3.0]], [[3.0]]) < 0).all()  # it really can be negative
-    else:
+    if not registry.get(name).can_be_negative:
         assert (result >= 0).all()
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
-def test_zero_at_a_perfect_prediction(name, rng):
-    y_true, _, options = make_case(name, rng)
+def test_poisson_really_can_be_negative():
+    assert registry.get("poisson").can_be_negative
+    assert (losses.poisson([[3.0]], [[3.0]]) < 0).all()
+
+
+# At a perfect prediction: probability-path cases without label smoothing (with
+# smoothing the minimum is at the smoothed label; no finite logit is perfect).
+PERFECT_CASES = [
+    param for param in cases()
+    if registry.get(param.values[0]).y_pred != "logits"
+    and not dict(param.values[1]).get("from_logits")
+    and not dict(param.values[1]).get("label_smoothing")
+]
+
+
+@pytest.mark.parametrize("name, options", PERFECT_CASES)
+def test_minimal_at_a_perfect_prediction(name, options, rng):
+    y_true, _, options = make_case(name, rng, options=options)
     loss = losses.get(name)
-    result = loss(y_true, perfect_prediction(name, y_true), **options)
-    if name in NOT_ZERO_AT_PERFECT:
-        # Not zero, but minimal: moving the rate either way increases the loss.
-        assert (result < loss(y_true, y_true * 1.1 + 0.01)).all()
-        assert (result < loss(y_true, y_true * 0.9)).all() or (y_true == 0).any()
-    elif name in CLIPPED:
+    spec = registry.get(name)
+    result = loss(y_true, perfect_prediction(name, y_true, options), **options)
+    if spec.at_perfect == "minimum":
+        # Not zero, but minimal: moving the rate up, or down where it can move
+        # (a count of 0 has its minimum at rate 0), increases every sample's loss.
+        assert (result < loss(y_true, y_true * 1.1 + 0.01, **options)).all()
+        lowered = y_true * 0.9
+        moved = (lowered != y_true).any(axis=-1)
+        assert moved.any()
+        assert (result[moved] < loss(y_true, lowered, **options)[moved]).all()
+    elif spec.at_perfect == "clipped":
+        # Keras's clip leaves at most about 1e-7 per class, -log(1 - 1e-7) (focal: 0).
         assert (result >= 0).all() and (result <= K * 1e-7 * 1.01).all()
     else:
+        assert spec.at_perfect == "zero"
         assert_array_equal(result, 0.0)
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_permuting_samples_permutes_outputs(name, rng):
-    y_true, y_pred, options = make_case(name, rng)
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
     order = rng.permutation(len(y_pred))
     loss = losses.get(name)
     assert_array_equal(
@@ -122,9 +95,9 @@ def test_permuting_samples_permutes_outputs(name, rng):
     )
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_float32_and_float64_inputs_agree(name, rng):
-    y_true, y_pred, options = make_case(name, rng)
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
     loss = losses.get(name)
     single_true = y_true if y_true.dtype.kind == "i" else y_true.astype(np.float32)
     single = loss(single_true, y_pred.astype(np.float32), **options)
@@ -139,10 +112,10 @@ def test_float32_and_float64_inputs_agree(name, rng):
     assert_array_equal(single, widened)
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_inputs_are_not_modified(name, rng):
-    y_true, y_pred, options = make_case(name, rng)
-    if name in ("hinge", "squared_hinge"):
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
+    if registry.get(name).y_true == "signs":
         y_true = (y_true + 1) / 2  # {0, 1} labels: the ones that get converted
     before = (y_true.copy(), y_pred.copy())
     losses.get(name)(y_true, y_pred, **options)
@@ -150,32 +123,34 @@ def test_inputs_are_not_modified(name, rng):
     assert_array_equal(y_pred, before[1])
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_nan_and_empty_inputs_are_rejected(name, rng):
-    y_true, y_pred, options = make_case(name, rng)
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
     loss = losses.get(name)
+    # weighted_binary_crossentropy's second argument is called logits.
+    second = "logits" if registry.get(name).y_pred == "logits" else "y_pred"
     broken = y_pred.copy()
     broken[2, 1] = np.nan
-    with pytest.raises(ValueError, match=re.escape("y_pred contains NaN at index (2, 1)")):
+    with pytest.raises(ValueError, match=re.escape(f"{second} contains NaN at index (2, 1)")):
         loss(y_true, broken, **options)
-    with pytest.raises(ValueError, match=re.escape("y_pred is empty (shape (0, 4))")):
+    with pytest.raises(ValueError, match=re.escape(f"{second} is empty (shape (0, 4))")):
         loss(y_true, y_pred[:0], **options)
     with pytest.raises(ValueError, match=re.escape("y_true is empty (shape (0,")):
         loss(y_true[:0], y_pred[:0], **options)
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_unknown_keyword_is_a_type_error(name, rng):
-    y_true, y_pred, _ = make_case(name, rng)
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
     with pytest.raises(TypeError, match="unexpected keyword argument 'reduction'"):
-        losses.get(name)(y_true, y_pred, reduction="sum")
+        losses.get(name)(y_true, y_pred, reduction="sum", **options)
 
 
-@pytest.mark.parametrize("name", losses.NAMES)
+@pytest.mark.parametrize("name", NAMES)
 def test_options_are_keyword_only(name, rng):
-    y_true, y_pred, _ = make_case(name, rng)
+    y_true, y_pred, options = make_case(name, rng, options=options_of(name))
     with pytest.raises(TypeError, match="positional argument"):
-        losses.get(name)(y_true, y_pred, True)
+        losses.get(name)(y_true, y_pred, True, **options)
 
 
 @pytest.mark.parametrize("from_logits", [False, True])
@@ -196,15 +171,18 @@ def test_focal_with_gamma_zero_is_binary_crossentropy(rng, from_logits, label_sm
     "name", ["binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy"]
 )
 @pytest.mark.parametrize("from_logits", [False, True])
-def test_label_smoothing_zero_is_the_identity(name, rng, from_logits):
-    y_true, y_pred, _ = make_case(name, rng)
-    if from_logits:
-        y_pred = 3 * rng.normal(size=y_pred.shape)
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.3])
+def test_label_smoothing_is_the_loss_of_smoothed_labels(name, rng, from_logits, smoothing):
+    y_true, y_pred, _ = make_case(name, rng, options={"from_logits": from_logits})
     loss = losses.get(name)
-    plain = loss(y_true, y_pred, from_logits=from_logits)
-    assert_array_equal(loss(y_true, y_pred, from_logits=from_logits, label_smoothing=0.0), plain)
-    smoothed = loss(y_true, y_pred, from_logits=from_logits, label_smoothing=0.1)
-    assert not np.allclose(smoothed, plain)
+    # Keras's rule, written out: towards 1/2 for binary labels, towards 1/K for classes.
+    share = 0.5 if name != "categorical_crossentropy" else 1.0 / y_true.shape[-1]
+    smoothed_labels = y_true * (1.0 - smoothing) + smoothing * share
+    assert_allclose(
+        loss(y_true, y_pred, from_logits=from_logits, label_smoothing=smoothing),
+        loss(smoothed_labels, y_pred, from_logits=from_logits),
+        rtol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("from_logits", [False, True])

@@ -1,10 +1,10 @@
 """Tests of lossguide.gradients: finite differences, TensorFlow autodiff, extremes, kinks, errors."""
 
-import os
 import re
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from lossguide import gradients, losses
 
@@ -155,10 +155,7 @@ def test_weighted_bce_matches_central_differences():
 
 
 @pytest.fixture(scope="module")
-def tf_keras():
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-    import keras
+def tf_keras(keras):
     import tensorflow as tf
 
     return tf, keras
@@ -403,3 +400,39 @@ def test_rank_one_targets_keep_y_pred_shape():
     got = gradients.mean_squared_error([[1.0], [2.0]], [1.5, 1.0])
     assert got.shape == (2,)
     np.testing.assert_allclose(got, [1.0, -2.0])
+
+
+def test_softmax_gradient_of_tied_huge_logits_sums_to_zero():
+    # exp(z - logsumexp(z)) gave 1 for each tied logit of 1e30 (the log 2 is lost),
+    # so the "gradient" summed to 1; the max-shifted softmax gives 1/2 each.
+    gradient = gradients.categorical_crossentropy(
+        [[1.0, 0.0]], np.array([[1e30, 1e30]], dtype=np.float32), from_logits=True
+    )
+    assert_allclose(gradient, [[-0.5, 0.5]], rtol=1e-15)
+    sparse = gradients.sparse_categorical_crossentropy([0], [[1e17, 1e17, 1e17]], from_logits=True)
+    assert_allclose(sparse, [[-2 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["categorical_crossentropy", "sparse_categorical_crossentropy"])
+def test_softmax_gradient_keeps_the_tiny_value_where_p_rounds_to_one(name):
+    # p = 1 / (1 + e^-38) rounds to 1.0 in float64, so p - 1 would be exactly 0;
+    # the gradient is -e^-38 / (1 + e^-38) = -3.14e-17 (and +3.14e-17 for the other class).
+    labels = [[1.0, 0.0]] if name == "categorical_crossentropy" else [0]
+    gradient = gradients.get(name)(labels, [[0.0, -38.0]], from_logits=True)
+    tiny = np.exp(-38.0) / (1.0 + np.exp(-38.0))
+    assert_allclose(gradient, [[-tiny, tiny]], rtol=1e-15)
+    assert gradient.sum() == 0.0
+
+
+def test_binary_logit_gradient_keeps_the_tiny_value_where_sigma_rounds_to_one():
+    tiny = np.exp(-40.0) / (1.0 + np.exp(-40.0))
+    assert_allclose(gradients.binary_crossentropy([[1.0]], [[40.0]], from_logits=True), [[-tiny]],
+                    rtol=1e-15)
+    assert_allclose(
+        gradients.weighted_binary_crossentropy([[1.0]], [[40.0]], pos_weight=1.0), [[-tiny]],
+        rtol=1e-15,
+    )
+
+
+def test_huber_gradient_with_a_huge_delta():
+    assert_allclose(gradients.huber([[0.0, 0.0]], [[3.0, -1.0]], delta=1e300), [[1.5, -0.5]])

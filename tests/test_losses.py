@@ -6,7 +6,6 @@ Reference library versions: Keras 3.15.1 on TensorFlow 2.21 (CPU), scikit-learn
 in float64.
 """
 
-import os
 import re
 import warnings
 
@@ -20,15 +19,6 @@ from lossguide import losses
 from lossguide._validation import ProbabilityWarning
 
 RTOL = 1e-10
-
-
-@pytest.fixture(scope="module")
-def keras():
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-    import keras
-
-    return keras
 
 
 def to_numpy(tensor):
@@ -632,3 +622,41 @@ def test_module_api():
     twins = [spec.name for spec in registry.SPECS.values() if spec.keras]
     assert losses.NAMES == tuple(twins) and len(set(twins)) == len(twins)
     assert "weighted_binary_crossentropy" not in losses.NAMES
+
+
+# ------------------------------------------- max-shifted log-softmax, huge delta
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tied_huge_logits_give_log_k(dtype):
+    # z - logsumexp(z) rounds logsumexp(1e30, 1e30) = 1e30 + log 2 to 1e30 and gives 0;
+    # log_softmax shifts by the maximum first and keeps the log 2.
+    tied = np.array([[1e30, 1e30]], dtype=dtype)
+    assert_allclose(
+        losses.categorical_crossentropy([[1.0, 0.0]], tied, from_logits=True), [np.log(2.0)],
+        rtol=1e-15,
+    )
+    three = np.array([[1e17, 1e17, 1e17]], dtype=dtype)
+    assert_allclose(
+        losses.sparse_categorical_crossentropy([0], three, from_logits=True), [np.log(3.0)],
+        rtol=1e-15,
+    )
+
+
+def test_huber_with_a_huge_delta_is_half_the_squared_error():
+    # 0.5 * delta**2 overflowed (OverflowError) for delta >= 1.4e154; the loss never needs it.
+    assert_allclose(losses.huber([[0.0, 0.0]], [[3.0, -1.0]], delta=1e300), [2.5], rtol=1e-15)
+    # Beyond delta the loss is delta |e| - delta^2 / 2; here 1e150 - 0.5e100.
+    assert_allclose(losses.huber([[0.0]], [[1e100]], delta=1e50), [1e150 - 0.5e100], rtol=1e-15)
+
+
+def test_categorical_hinge_warns_on_rows_that_are_not_one_hot():
+    with pytest.warns(ProbabilityWarning, match=r"rows of y_true should be one-hot; row \(1,\)"):
+        losses.categorical_hinge([[0.0, 1.0], [0.3, 0.7]], [[0.2, 0.9], [0.5, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses.categorical_hinge([[0.0, 1.0], [1.0, 0.0]], [[0.2, 0.9], [0.5, 0.5]])
+
+
+def test_probability_warning_is_public():
+    assert losses.ProbabilityWarning is ProbabilityWarning
