@@ -12,12 +12,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Strict: warnings are errors, missing references are errors, report them all.
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
 
-.PHONY: book book-exec test test-package test-notebooks test-build lab clean venv
+.PHONY: book book-exec test test-package test-notebooks test-build lab clean venv lock
 
-# The virtualenv is (re)installed whenever requirements.txt or pyproject.toml is newer than it.
-$(STAMP): requirements.txt pyproject.toml
+# The virtualenv is (re)installed whenever requirements.txt, constraints.txt or
+# pyproject.toml is newer than it. constraints.txt pins the whole working set.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+	    -c constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
@@ -50,6 +52,18 @@ test: $(STAMP)
 ## make lab: open the chapters in JupyterLab, in this environment
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
+
+## make lock: re-resolve requirements.txt in a fresh virtualenv and rewrite constraints.txt
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	{ sed -n '/^#/p' constraints.txt; \
+	  .lock-venv/bin/python -m pip freeze --disable-pip-version-check --exclude-editable; \
+	} > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .lock-venv
+	@echo "constraints.txt rewritten: review the diff, run make test, commit both"
 
 clean:
 	rm -rf _build
