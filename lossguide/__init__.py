@@ -7,7 +7,7 @@ train models import them inside functions, so :func:`setup` can still configure
 TensorFlow's logging before it loads.
 """
 
-from . import datasets, derive, experiments, gradients, losses, plots
+from . import datasets, derive, experiments, gradients, losses, plots, registry
 from ._setup import SetupInfo, setup
 from .recommend import Recommendation, recommend
 
@@ -24,5 +24,6 @@ __all__ = [
     "losses",
     "plots",
     "recommend",
+    "registry",
     "setup",
 ]
