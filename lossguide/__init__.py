@@ -7,7 +7,7 @@ train models import them inside functions, so :func:`setup` can still configure
 TensorFlow's logging before it loads.
 """
 
-from . import datasets, derive, experiments, gradients, losses, plots, registry
+from . import datasets, derive, experiments, gradients, losses, plots, registry, stats
 from ._setup import SetupInfo, setup
 from .recommend import Recommendation, recommend
 
@@ -26,4 +26,5 @@ __all__ = [
     "recommend",
     "registry",
     "setup",
+    "stats",
 ]

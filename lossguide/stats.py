@@ -1,0 +1,377 @@
+r"""Paired comparisons of per-seed scores: the book's one rule for "X beats Y".
+
+Every experiment in the book is run over several seeds, and a seed fixes the
+initial weights and the batch order for every loss of a problem: seed ``s`` of
+loss A and seed ``s`` of loss B start from the same network and see the same
+batches. Their scores are therefore *paired*, and the right question is about
+the per-seed differences :math:`d_s = a_s - b_s`, not about two separate
+spreads. :func:`compare` computes
+
+.. math::
+
+    \bar d = \frac1n \sum_s d_s, \qquad
+    s_d = \sqrt{\frac{1}{n-1}\sum_s (d_s - \bar d)^2}, \qquad
+    \bar d \pm t_{n-1,\,(1+c)/2}\,\frac{s_d}{\sqrt n}
+
+(the t-interval of the mean difference at confidence :math:`c`) and the
+two-sided paired t-test's p-value, exactly as ``scipy.stats.ttest_rel``. A side
+*wins* only when the interval excludes 0 in its favour; otherwise the verdict
+is ``"neither"``: the data do not show a difference of either sign (which is
+not the same as showing there is none: read the interval's width).
+
+When a chapter makes several comparisons at once, :func:`holm` adjusts their
+p-values (Holm's step-down method, which controls the chance of *any* false
+"win" among them) and :func:`table` shows both.
+
+Examples
+--------
+>>> from lossguide import stats
+>>> result = stats.compare([0.80, 0.82, 0.81], [0.78, 0.81, 0.79], better="higher")
+>>> result.verdict, result.wins_a, round(result.difference, 4)
+('a', 3, 0.0167)
+>>> print(stats.mean_sd([0.80, 0.82, 0.81]))
+0.810 ± 0.010
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["Comparison", "compare", "holm", "mean_sd", "spread", "table"]
+
+_BETTER = ("lower", "higher")
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    r"""The paired comparison of two per-seed score vectors ``a`` and ``b``.
+
+    Attributes
+    ----------
+    n : int
+        Number of paired seeds.
+    mean_a, mean_b : float
+        Mean score of each side.
+    difference : float
+        Mean of the paired differences :math:`a_s - b_s` (equals ``mean_a - mean_b``).
+    ci_low, ci_high : float
+        The t-interval of the mean difference at ``confidence``.
+    p_value : float
+        Two-sided paired t-test (``scipy.stats.ttest_rel``); 1 for identical
+        scores, 0 for a constant non-zero difference.
+    wins_a, wins_b : int
+        Seeds on which each side is strictly better.
+    verdict : str
+        ``"a"`` or ``"b"`` when the interval excludes 0 in that side's favour,
+        else ``"neither"``.
+    better : str
+        ``"lower"`` or ``"higher"``: which scores are better.
+    confidence : float
+        Confidence level of the interval, e.g. 0.95.
+    p_holm : float or None
+        The Holm-adjusted p-value when the comparison is one of several
+        (:func:`holm`); then the verdict is decided by ``p_holm < 1 - confidence``.
+    """
+
+    n: int
+    mean_a: float
+    mean_b: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    wins_a: int
+    wins_b: int
+    verdict: str
+    better: str
+    confidence: float
+    p_holm: float | None = None
+
+    def describe(self, name_a: str = "a", name_b: str = "b", metric: str = "score",
+                 digits: int = 3) -> str:
+        """One sentence a chapter can glue, e.g. ``"a has a higher score than b: ..."``.
+
+        Examples
+        --------
+        >>> compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]).describe("MSE", "MAE", "test loss")
+        'no detectable difference in test loss between MSE and MAE: difference 0.000, 95 % CI [0.000, 0.000], p = 1, better on 0 vs 0 of 3 seeds'
+        """
+        level = f"{100 * self.confidence:g} %"
+        numbers_part = (
+            f"difference {self.difference:.{digits}f}, {level} CI "
+            f"[{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}], p = {_format_p(self.p_value)}"
+        )
+        if self.p_holm is not None:
+            numbers_part += f" (Holm-adjusted {_format_p(self.p_holm)})"
+        numbers_part += f", better on {self.wins_a} vs {self.wins_b} of {self.n} seeds"
+        if self.verdict == "neither":
+            return f"no detectable difference in {metric} between {name_a} and {name_b}: {numbers_part}"
+        winner, loser = (name_a, name_b) if self.verdict == "a" else (name_b, name_a)
+        return f"{winner} has a {self.better} {metric} than {loser}: {numbers_part}"
+
+
+def _format_p(p: float) -> str:
+    if p == 0:
+        return "0"
+    if p >= 0.01:
+        return f"{p:.2g}"
+    return f"{p:.1e}"
+
+
+def _as_scores(values, name: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a sequence of numbers, got {type(values).__name__}")
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a sequence of real numbers, got {values!r}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one score per seed), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        position = int(np.argmin(np.isfinite(array)))
+        raise ValueError(f"{name} contains {array[position]} at position {position}")
+    return array
+
+
+def _check_better(better) -> str:
+    if better not in _BETTER:
+        raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
+    return better
+
+
+def _check_confidence(confidence) -> float:
+    if (isinstance(confidence, bool) or not isinstance(confidence, numbers.Real)
+            or not 0.0 < float(confidence) < 1.0):
+        raise ValueError(f"confidence must be a number strictly between 0 and 1, got {confidence!r}")
+    return float(confidence)
+
+
+def compare(a, b, *, better: str = "lower", confidence: float = 0.95) -> Comparison:
+    r"""Compare two losses' per-seed scores, paired by seed.
+
+    .. math::
+
+        d_s = a_s - b_s, \qquad
+        \text{CI} = \bar d \pm t_{n-1,(1+c)/2}\, s_d/\sqrt n, \qquad
+        \text{verdict} = \begin{cases}
+        a & \text{CI entirely on } a\text{'s better side of } 0\\
+        b & \text{CI entirely on } b\text{'s better side}\\
+        \text{neither} & \text{otherwise}\end{cases}
+
+    Parameters
+    ----------
+    a, b : sequence of float
+        One score per seed, the same seeds in the same order (e.g.
+        ``result.final["test_mse"]`` of two :class:`~lossguide.experiments.Result`).
+    better : {"lower", "higher"}
+        ``"lower"`` for losses and errors, ``"higher"`` for accuracies.
+    confidence : float in (0, 1)
+        Confidence level of the interval; the verdict corresponds to a
+        two-sided test at level ``1 - confidence``.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ValueError
+        Different lengths, fewer than 2 seeds, NaN or inf, 2-D input, a bad
+        ``better`` or ``confidence``.
+
+    Examples
+    --------
+    >>> c = compare([0.10, 0.12, 0.11, 0.13], [0.12, 0.13, 0.13, 0.15])
+    >>> c.verdict, c.wins_a, c.wins_b
+    ('a', 4, 0)
+    >>> round(c.p_value, 4), round(c.ci_low, 4), round(c.ci_high, 4)
+    (0.006, -0.0255, -0.0095)
+    """
+    better = _check_better(better)
+    confidence = _check_confidence(confidence)
+    scores_a, scores_b = _as_scores(a, "a"), _as_scores(b, "b")
+    if scores_a.size != scores_b.size:
+        raise ValueError(
+            f"a and b must hold one score per seed for the same seeds: got {scores_a.size} "
+            f"and {scores_b.size} values"
+        )
+    n = scores_a.size
+    if n < 2:
+        raise ValueError(f"a paired comparison needs at least 2 seeds, got {n}")
+    from scipy import stats as scipy_stats
+
+    differences = scores_a - scores_b
+    mean_difference = float(differences.mean())
+    sd = float(differences.std(ddof=1))
+    if sd == 0.0 or not np.isfinite(sd):
+        # Every seed differs by the same amount: no spread, so the interval is
+        # the point itself; p is 1 for no difference, 0 for a constant one.
+        low = high = mean_difference
+        p_value = 1.0 if mean_difference == 0.0 else 0.0
+    else:
+        half_width = scipy_stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+        low, high = mean_difference - half_width, mean_difference + half_width
+        p_value = float(scipy_stats.ttest_rel(scores_a, scores_b).pvalue)
+    a_better = scores_a < scores_b if better == "lower" else scores_a > scores_b
+    b_better = scores_b < scores_a if better == "lower" else scores_b > scores_a
+    return Comparison(
+        n=n,
+        mean_a=float(scores_a.mean()),
+        mean_b=float(scores_b.mean()),
+        difference=mean_difference,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=p_value,
+        wins_a=int(a_better.sum()),
+        wins_b=int(b_better.sum()),
+        verdict=_verdict(low, high, better),
+        better=better,
+        confidence=confidence,
+    )
+
+
+def _verdict(low: float, high: float, better: str) -> str:
+    if high < 0:  # a - b < 0 for the whole interval: a is lower
+        return "a" if better == "lower" else "b"
+    if low > 0:
+        return "b" if better == "lower" else "a"
+    return "neither"
+
+
+def holm(comparisons):
+    r"""Holm's step-down correction for several comparisons made at once.
+
+    With the p-values sorted, :math:`p_{(1)} \le \dots \le p_{(m)}`, the adjusted
+    values are :math:`\tilde p_{(i)} = \max_{j \le i} \min(1, (m - j + 1)\,p_{(j)})`;
+    a comparison keeps its winner only if :math:`\tilde p < 1 - c`, so that the
+    chance of any false winner among the ``m`` stays below :math:`1 - c`.
+
+    Parameters
+    ----------
+    comparisons : dict of str to Comparison, or sequence of Comparison
+        Made with the same ``confidence``.
+
+    Returns
+    -------
+    dict or list
+        The same container type, each :class:`Comparison` with ``p_holm`` set
+        and its verdict re-decided by it (the intervals are left per comparison).
+
+    Examples
+    --------
+    >>> first = compare([1.0, 2.0, 3.0, 4.0], [1.5, 2.4, 3.6, 4.4])
+    >>> second = compare([1.0, 2.0, 3.0, 4.0], [1.1, 1.9, 3.2, 3.9])
+    >>> [round(c.p_holm, 4) for c in holm([first, second])]
+    [0.0044, 0.7608]
+    """
+    is_mapping = isinstance(comparisons, dict)
+    items = list(comparisons.values()) if is_mapping else list(comparisons)
+    if not items or not all(isinstance(c, Comparison) for c in items):
+        raise TypeError("comparisons must be a non-empty dict or list of Comparison")
+    levels = {c.confidence for c in items}
+    if len(levels) != 1:
+        raise ValueError(f"comparisons must share one confidence level, got {sorted(levels)}")
+    alpha = 1.0 - levels.pop()
+    m = len(items)
+    order = sorted(range(m), key=lambda i: items[i].p_value)
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * items[index].p_value))
+        adjusted[index] = running
+    corrected = []
+    for comparison, p in zip(items, adjusted):
+        verdict = comparison.verdict if p < alpha else "neither"
+        corrected.append(dataclasses.replace(comparison, p_holm=p, verdict=verdict))
+    if is_mapping:
+        return dict(zip(comparisons.keys(), corrected))
+    return corrected
+
+
+def table(comparisons, *, digits: int = 4, names=("a", "b")):
+    """A DataFrame of comparisons: means, paired difference, interval, p, wins, verdict.
+
+    Parameters
+    ----------
+    comparisons : dict of str to Comparison
+        Keys label the rows, e.g. ``"huber vs mse"``.
+    digits : int
+        Rounding of the scores and differences.
+    names : pair of str
+        Column labels for the two sides.
+
+    Returns
+    -------
+    pandas.DataFrame
+        With a ``p (Holm)`` column when the comparisons were adjusted by
+        :func:`holm`; its ``attrs["note"]`` says which correction was applied.
+
+    Examples
+    --------
+    >>> t = table({"x vs y": compare([1.0, 2.0, 3.0], [1.5, 2.4, 3.6])})
+    >>> list(t.columns)
+    ['mean a', 'mean b', 'a − b', '95 % CI', 'p', 'seeds a better', 'lower (verdict)']
+    """
+    import pandas as pd
+
+    if not isinstance(comparisons, dict) or not comparisons:
+        raise TypeError("comparisons must be a non-empty dict of label -> Comparison")
+    first, second = names
+    rows = {}
+    adjusted = any(c.p_holm is not None for c in comparisons.values())
+    for label, c in comparisons.items():
+        level = f"{100 * c.confidence:g} % CI"
+        row = {
+            f"mean {first}": round(c.mean_a, digits),
+            f"mean {second}": round(c.mean_b, digits),
+            f"{first} − {second}": round(c.difference, digits),
+            level: f"[{c.ci_low:.{digits}f}, {c.ci_high:.{digits}f}]",
+            "p": _format_p(c.p_value),
+        }
+        if adjusted:
+            row["p (Holm)"] = _format_p(c.p_holm)
+        row[f"seeds {first} better"] = f"{c.wins_a}/{c.n}"
+        # The winner's name (its scores are the better ones), or "neither".
+        row[f"{c.better} (verdict)"] = {"a": first, "b": second, "neither": "neither"}[c.verdict]
+        rows[label] = row
+    frame = pd.DataFrame(rows).T
+    frame.attrs["note"] = (
+        f"paired over seeds; intervals per comparison; p adjusted by Holm over {len(comparisons)}"
+        if adjusted else "paired over seeds; no multiple-comparison correction"
+    )
+    return frame
+
+
+def mean_sd(values, digits: int = 3) -> str:
+    r"""``"mean ± sd"`` of per-seed values, the sample standard deviation (ddof = 1).
+
+    .. math:: \bar x \pm \sqrt{\tfrac{1}{n-1}\textstyle\sum (x_i - \bar x)^2}
+
+    The sd is the spread between seeds, not the error of the mean; compare two
+    losses with :func:`compare`, not by their sds.
+
+    Examples
+    --------
+    >>> mean_sd([0.1, 0.2, 0.3], digits=2)
+    '0.20 ± 0.10'
+    """
+    scores = _as_scores(values, "values")
+    if scores.size < 2:
+        raise ValueError(f"values needs at least 2 seeds for a standard deviation, got {scores.size}")
+    return f"{scores.mean():.{digits}f} ± {scores.std(ddof=1):.{digits}f}"
+
+
+def spread(values, digits: int = 3) -> str:
+    """``"mean ± sd [min, max]"`` of per-seed values.
+
+    Examples
+    --------
+    >>> spread([0.1, 0.2, 0.3], digits=2)
+    '0.20 ± 0.10 [0.10, 0.30]'
+    """
+    scores = _as_scores(values, "values")
+    return f"{mean_sd(scores, digits)} [{scores.min():.{digits}f}, {scores.max():.{digits}f}]"
