@@ -35,6 +35,7 @@ __all__ = [
     "mnist",
     "positive_regression",
     "regression",
+    "validation_split",
 ]
 
 # The tutorial trains on the first half of each 1000-sample problem.
@@ -98,6 +99,62 @@ class Split:
             f"train: x{self.x_train.shape} y{self.y_train.shape}, "
             f"test: x{self.x_test.shape} y{self.y_test.shape})"
         )
+
+
+def validation_split(split: Split, fraction: float = 0.2, seed: int = 0) -> Split:
+    """Carve a validation set out of ``split``'s *training* rows; the test rows are not used.
+
+    The returned :class:`Split` trains on the remaining training rows and holds
+    the carved rows in its ``x_test`` / ``y_test`` slots, so an experiment run on
+    it reports validation scores where it would report test scores. Use it to
+    choose a learning rate (or any other setting), then train on the full
+    training set and report the test set once. Class targets are stratified:
+    every class keeps its share.
+
+    .. math:: n_{\\text{val}} = \\lceil f \\cdot n_{\\text{train}} \\rceil
+
+    Parameters
+    ----------
+    split : Split
+    fraction : float in (0, 1)
+        Share of the training rows moved to validation.
+    seed : int
+        Seed of the random row choice.
+
+    Examples
+    --------
+    >>> tuning = validation_split(circles(), fraction=0.2)
+    >>> tuning.x_train.shape, tuning.x_test.shape
+    ((400, 2), (100, 2))
+    >>> tuning.name
+    'circles (validation)'
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be a lossguide.datasets.Split, got {type(split).__name__}")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a number strictly between 0 and 1, got {fraction!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    n_train = split.x_train.shape[0]
+    n_validation = int(np.ceil(fraction * n_train))
+    labels = None
+    if split.targets in ("01", "pm1", "int"):
+        labels = split.y_train
+    elif split.targets == "onehot":
+        labels = split.y_train.argmax(axis=1)
+    rows = np.arange(n_train)
+    keep, held = train_test_split(rows, test_size=n_validation, random_state=int(seed),
+                                  stratify=labels)
+    keep, held = np.sort(keep), np.sort(held)
+    return Split(
+        f"{split.name} (validation)",
+        split.x_train[keep], split.y_train[keep], split.x_train[held], split.y_train[held],
+        f"{split.description}; {len(held)} of its {n_train} training rows held out for "
+        f"validation (seed {seed}), test rows unused",
+        split.targets,
+    )
 
 
 def _check_choice(argument, value, allowed):

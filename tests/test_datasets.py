@@ -1,5 +1,7 @@
 """The data sets match the tutorial's definitions."""
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_blobs, make_circles, make_regression
@@ -91,3 +93,34 @@ def test_bad_arguments_name_the_argument_and_value():
         datasets.blobs(one_hot="yes")
     with pytest.raises(TypeError, match="one_hot"):
         datasets.digits(one_hot=1)
+
+
+def test_validation_split_uses_only_training_rows_and_keeps_class_shares():
+    from lossguide import datasets
+
+    data = datasets.blobs()
+    tuning = datasets.validation_split(data, fraction=0.2, seed=3)
+    assert tuning.x_train.shape[0] + tuning.x_test.shape[0] == data.x_train.shape[0]
+    rows = {tuple(r) for r in data.x_train}
+    assert all(tuple(r) in rows for r in tuning.x_test)  # validation rows come from training
+    assert not {tuple(r) for r in tuning.x_test} & {tuple(r) for r in tuning.x_train}
+    assert not {tuple(r) for r in tuning.x_test} & {tuple(r) for r in data.x_test}
+    shares = np.bincount(data.y_train) / data.y_train.size
+    np.testing.assert_allclose(np.bincount(tuning.y_test) / tuning.y_test.size, shares, atol=0.02)
+    again = datasets.validation_split(data, fraction=0.2, seed=3)
+    np.testing.assert_array_equal(again.x_test, tuning.x_test)
+    assert tuning.targets == data.targets
+
+
+@pytest.mark.parametrize("options, error, message", [
+    ({"fraction": 1.0}, ValueError, "fraction must be a number strictly between 0 and 1, got 1.0"),
+    ({"fraction": 0}, ValueError, "fraction must be a number strictly between 0 and 1"),
+    ({"seed": -1}, ValueError, "seed must be a non-negative int, got -1"),
+])
+def test_validation_split_errors(options, error, message):
+    from lossguide import datasets
+
+    with pytest.raises(error, match=re.escape(message)):
+        datasets.validation_split(datasets.regression(), **options)
+    with pytest.raises(TypeError, match="split must be a lossguide.datasets.Split"):
+        datasets.validation_split("regression")
