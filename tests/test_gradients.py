@@ -6,104 +6,37 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lossguide import gradients, losses
+from conftest import cases, make_case
+
+from lossguide import gradients, losses, registry
 
 RNG_SEED = 20261122
 SHAPE = (4, 3)
-
-
-def _regression(rng):
-    return rng.normal(size=SHAPE), rng.normal(size=SHAPE)
-
-
-def _positive(rng):
-    return rng.uniform(0.2, 3.0, size=SHAPE), rng.uniform(0.2, 3.0, size=SHAPE)
-
-
-def _counts(rng):
-    return rng.integers(0, 5, size=SHAPE).astype(float), rng.uniform(0.2, 3.0, size=SHAPE)
-
-
-def _binary_probabilities(rng):
-    return rng.integers(0, 2, size=SHAPE).astype(float), rng.uniform(0.05, 0.95, size=SHAPE)
 
 
 def _binary_logits(rng):
     return rng.integers(0, 2, size=SHAPE).astype(float), rng.normal(scale=3.0, size=SHAPE)
 
 
-def _soft_binary_logits(rng):
-    return rng.uniform(0.0, 1.0, size=SHAPE), rng.normal(scale=3.0, size=SHAPE)
+def _away_from_kinks(name, y_true, y_pred):
+    """Move hinge scores off the kink 1 - y * score = 0, where the derivative jumps."""
+    if registry.get(name).y_true == "signs":
+        y_pred = np.where(np.abs(1.0 - y_true * y_pred) < 0.05, y_pred + 0.3, y_pred)
+    return y_true, y_pred
 
 
-def _hinge(rng):
-    labels = rng.choice([-1.0, 1.0], size=SHAPE)
-    scores = rng.normal(scale=2.0, size=SHAPE)
-    # keep |1 - y * score| away from the kink
-    scores = np.where(np.abs(1.0 - labels * scores) < 0.05, scores + 0.3, scores)
-    return labels, scores
+def _sampler(name, options):
+    def sample(rng):
+        y_true, y_pred, _ = make_case(name, rng, shape=SHAPE, options=options)
+        return _away_from_kinks(name, y_true, y_pred)
+
+    return sample
 
 
-def _one_hot(rng):
-    return np.eye(SHAPE[-1])[rng.integers(0, SHAPE[-1], size=SHAPE[0])]
-
-
-def _simplex(rng):
-    return rng.dirichlet(np.full(SHAPE[-1], 2.0), size=SHAPE[0])
-
-
-def _categorical_probabilities(rng):
-    return _one_hot(rng), _simplex(rng)
-
-
-def _categorical_logits(rng):
-    return _simplex(rng), rng.normal(scale=3.0, size=SHAPE)
-
-
-def _sparse_probabilities(rng):
-    return rng.integers(0, SHAPE[-1], size=SHAPE[0]).astype(float), _simplex(rng)
-
-
-def _sparse_logits(rng):
-    return rng.integers(0, SHAPE[-1], size=SHAPE[0]).astype(float), rng.normal(scale=3.0, size=SHAPE)
-
-
-def _kl(rng):
-    return _simplex(rng), _simplex(rng)
-
-
-def _categorical_hinge(rng):
-    return _one_hot(rng), rng.normal(scale=0.4, size=SHAPE)
-
-
-# (id, name, options, sampler): points away from kinks and clipping.
+# (id, name, options, sampler) for every record and option set of the loss table.
 CASES = [
-    ("mse", "mean_squared_error", {}, _regression),
-    ("mae", "mean_absolute_error", {}, _regression),
-    ("mape", "mean_absolute_percentage_error", {}, _regression),
-    ("msle", "mean_squared_logarithmic_error", {}, _positive),
-    ("huber", "huber", {}, _regression),
-    ("huber-0.5", "huber", {"delta": 0.5}, _regression),
-    ("log_cosh", "log_cosh", {}, _regression),
-    ("poisson", "poisson", {}, _counts),
-    ("bce", "binary_crossentropy", {}, _binary_probabilities),
-    ("bce-smooth", "binary_crossentropy", {"label_smoothing": 0.2}, _binary_probabilities),
-    ("bce-logits", "binary_crossentropy", {"from_logits": True}, _binary_logits),
-    ("bce-logits-soft", "binary_crossentropy", {"from_logits": True, "label_smoothing": 0.1}, _soft_binary_logits),
-    ("focal", "binary_focal_crossentropy", {}, _binary_probabilities),
-    ("focal-balanced", "binary_focal_crossentropy",
-     {"gamma": 1.5, "alpha": 0.3, "apply_class_balancing": True, "label_smoothing": 0.1}, _binary_probabilities),
-    ("focal-logits", "binary_focal_crossentropy", {"from_logits": True}, _binary_logits),
-    ("focal-logits-soft", "binary_focal_crossentropy", {"from_logits": True, "gamma": 0.5}, _soft_binary_logits),
-    ("hinge", "hinge", {}, _hinge),
-    ("squared_hinge", "squared_hinge", {}, _hinge),
-    ("categorical_hinge", "categorical_hinge", {}, _categorical_hinge),
-    ("cce", "categorical_crossentropy", {}, _categorical_probabilities),
-    ("cce-smooth", "categorical_crossentropy", {"label_smoothing": 0.1}, _categorical_probabilities),
-    ("cce-logits", "categorical_crossentropy", {"from_logits": True}, _categorical_logits),
-    ("scce", "sparse_categorical_crossentropy", {}, _sparse_probabilities),
-    ("scce-logits", "sparse_categorical_crossentropy", {"from_logits": True}, _sparse_logits),
-    ("kld", "kl_divergence", {}, _kl),
+    (param.id, param.values[0], dict(param.values[1]), _sampler(*param.values))
+    for param in cases()
 ]
 
 
@@ -173,7 +106,11 @@ def _tape_gradient(tf_keras, function, y_true, y_pred, dtype="float64"):
 
 
 def _keras_function(tf_keras, name, options):
-    _, keras = tf_keras
+    tf, keras = tf_keras
+    if registry.get(name).keras is None:  # weighted BCE: tf.nn's, averaged like the losses
+        return lambda t, z: tf.reduce_mean(
+            tf.nn.weighted_cross_entropy_with_logits(t, z, pos_weight=options["pos_weight"]),
+            axis=-1)
     function = getattr(keras.losses, name)
     return lambda t, p: function(t, p, **options)
 
