@@ -66,6 +66,7 @@ __all__ = [
     "mean_squared_error",
     "mean_squared_logarithmic_error",
     "poisson",
+    "softmax_jacobian",
     "sparse_categorical_crossentropy",
     "squared_hinge",
     "weighted_binary_crossentropy",
@@ -527,6 +528,39 @@ def kl_divergence(y_true, y_pred) -> np.ndarray:
     inside = _inside_clip(prediction, EPSILON, 1.0)
     clipped = np.clip(prediction, EPSILON, 1.0)
     return _reshape_like(np.where(inside, -truth / clipped, 0.0), y_pred)
+
+
+def softmax_jacobian(probabilities) -> np.ndarray:
+    """The Jacobian of the softmax, row by row, from its outputs.
+
+    .. math:: J_{ij} = \\frac{\\partial p_i}{\\partial z_j} = p_i(\\delta_{ij} - p_j)
+
+    The chain rule through a softmax is then ``np.einsum("...ij,...i->...j", J,
+    dL_dp)`` (``J`` is symmetric), e.g. to see what a second softmax does to a
+    gradient (the pitfalls chapter).
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (..., K)
+        Softmax outputs (rows that sum to one).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(..., K, K)``.
+
+    Examples
+    --------
+    >>> softmax_jacobian([[0.5, 0.5]])
+    array([[[ 0.25, -0.25],
+            [-0.25,  0.25]]])
+    """
+    from ._validation import as_float_array
+
+    p = as_float_array(probabilities, "probabilities")
+    check_probabilities(p, "probabilities")
+    check_rows_sum_to_one(p, "probabilities")
+    return p[..., :, None] * (np.eye(p.shape[-1]) - p[..., None, :])
 
 
 # --------------------------------------------------------------------------- resolution

@@ -373,3 +373,20 @@ def test_binary_logit_gradient_keeps_the_tiny_value_where_sigma_rounds_to_one():
 
 def test_huber_gradient_with_a_huge_delta():
     assert_allclose(gradients.huber([[0.0, 0.0]], [[3.0, -1.0]], delta=1e300), [[1.5, -0.5]])
+
+
+def test_softmax_jacobian_matches_central_differences():
+    from scipy.special import softmax
+
+    z = np.array([[0.3, -1.2, 2.0], [0.0, 0.0, 0.0]])
+    step = 1e-6
+    expected = np.empty((2, 3, 3))
+    for j in range(3):
+        up, down = z.copy(), z.copy()
+        up[:, j] += step
+        down[:, j] -= step
+        expected[:, :, j] = (softmax(up, axis=-1) - softmax(down, axis=-1)) / (2 * step)
+    got = gradients.softmax_jacobian(softmax(z, axis=-1))
+    np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-10)
+    with pytest.raises(ValueError, match="probabilities contains values greater than 1"):
+        gradients.softmax_jacobian([[1.5, -0.5]])
