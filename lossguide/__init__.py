@@ -7,7 +7,7 @@ train models import them inside functions, so :func:`setup` can still configure
 TensorFlow's logging before it loads.
 """
 
-from . import datasets, derive, experiments, gradients, losses, plots, registry, stats
+from . import datasets, derive, experiments, gradients, losses, metrics, plots, registry, stats
 from ._setup import SetupInfo, setup
 from .recommend import Recommendation, recommend
 
@@ -22,6 +22,7 @@ __all__ = [
     "experiments",
     "gradients",
     "losses",
+    "metrics",
     "plots",
     "recommend",
     "registry",

@@ -8,13 +8,15 @@ whole training (epochs, steps, test evaluation) is a ``tf.while_loop`` inside on
 ``tf.function``: the overhead is paid once for all K replicas.
 
 Replica ``k`` computes exactly what Keras computes for one model: the same Keras
-activation and loss functions (so Keras's shortcuts, e.g. taking the logits
-behind a sigmoid or softmax for cross-entropy, apply identically), the same
-per-batch mean, and the optimizer update written with the same ``keras.ops``
-calls as ``keras/src/optimizers/sgd.py`` and ``rmsprop.py``.  The test suite
-checks this against ``Sequential.fit`` to 1e-9.
+activation functions (named by :data:`lossguide.experiments.ACTIVATIONS`, the
+table the NumPy forward pass uses too), the same loss functions (so Keras's
+shortcuts, e.g. taking the logits behind a sigmoid or softmax for cross-entropy,
+apply identically), the same metric functions (:func:`lossguide.metrics.keras_accuracy`:
+one decision rule everywhere), the same per-batch mean, and the optimizer update
+written with the same ``keras.ops`` calls as ``keras/src/optimizers/sgd.py`` and
+``rmsprop.py``.  The test suite checks this against ``Sequential.fit`` to 1e-9.
 
-Nothing here is imported by ``import lossguide``; TensorFlow loads on first use.
+TensorFlow and Keras are imported inside :func:`train`, on first use.
 """
 
 from __future__ import annotations
@@ -22,9 +24,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-# Columns of the per-epoch and final arrays returned by train().
-COLUMNS = ("train_loss", "test_loss", "train_metric", "test_metric")
 
 # Independent NumPy streams per seed: initial weights and batch orders never
 # share random numbers, so changing the epoch count leaves initial weights, and
@@ -95,24 +94,30 @@ def train(experiment, split, initial, orders, *, progress=None):
     Returns
     -------
     dict
-        ``history`` ``(epochs, K, 4)``, ``final`` ``(K, 4)`` (columns
-        :data:`COLUMNS`), ``weights`` (list of ``(K, ...)`` arrays).
+        ``history`` ``(epochs, K, 4)``, ``final`` ``(K, 4)`` (columns train loss,
+        test loss, train metric, test metric), ``weights`` (list of ``(K, ...)`` arrays).
     """
     _check_backend()
     import keras
     import tensorflow as tf
     from keras import ops
 
+    from .experiments import ACTIVATIONS
+
     dtype = keras.config.floatx()
     replicas, epochs, n_train = orders.shape
     batch_size = experiment.batch_size
     steps = -(-n_train // batch_size)  # ceiling: the last, smaller batch is a step too
 
-    hidden = keras.activations.get(experiment.hidden_activation)
-    output = keras.activations.get(experiment.output_activation)
+    network = experiment.network
+    hidden = keras.activations.get(ACTIVATIONS[network.hidden_activation].keras)
+    output = keras.activations.get(ACTIVATIONS[network.output_activation].keras)
     loss_function = keras.losses.get(experiment.loss)
     loss_options = dict(experiment.loss_options)
-    metric_kind = experiment.metric_kind
+    metric = experiment.keras_metric()
+    # "mse" names keras.metrics.mean_squared_error (keras.metrics.get would return
+    # a stateful MeanSquaredError object instead of the function).
+    metric_function = keras.metrics.mean_squared_error if metric == "mse" else metric
 
     def prepare_targets(y):
         # Integer labels stay (n,) for the sparse loss, which casts them back to
@@ -143,19 +148,12 @@ def train(experiment, split, initial, orders, *, progress=None):
         return loss_function(y_true, y_pred, **loss_options)
 
     def per_sample_metric(y_true, y_pred):
-        if metric_kind == "mse":
-            return tf.reduce_mean(tf.square(y_pred - y_true), axis=-1)
-        if metric_kind == "threshold":  # Keras's binary_accuracy: y_pred > 0.5
-            hit = tf.equal(tf.cast(y_pred > 0.5, dtype), y_true)
-        elif metric_kind == "sign":  # {-1, 1} targets: the sign is the class
-            hit = tf.equal(tf.where(y_pred > 0, tf.ones_like(y_pred), -tf.ones_like(y_pred)), y_true)
-        elif metric_kind == "argmax_int":
-            hit = tf.equal(tf.cast(tf.argmax(y_pred, axis=-1), dtype), y_true)
-            return tf.cast(hit, dtype)
-        else:  # argmax_onehot
-            hit = tf.equal(tf.argmax(y_pred, axis=-1), tf.argmax(y_true, axis=-1))
-            return tf.cast(hit, dtype)
-        return tf.reduce_mean(tf.cast(hit, dtype), axis=-1)
+        # Keras's metric functions expect (batch, ...) tensors, and some squeeze a
+        # trailing axis of length 1 (a batch of one row): fold the replica axis
+        # into the batch, score, and unfold.
+        flat_true = tf.reshape(y_true, [-1, *y_true.shape[2:]])
+        flat_pred = tf.reshape(y_pred, [-1, y_pred.shape[-1]])
+        return tf.reshape(metric_function(flat_true, flat_pred), tf.shape(y_pred)[:2])
 
     def mean_over_samples(values):
         # Keras's "sum_over_batch_size": sum, then divide by the batch's own size
@@ -163,7 +161,7 @@ def train(experiment, split, initial, orders, *, progress=None):
         return tf.reduce_sum(values, axis=1) / tf.cast(tf.shape(values)[1], dtype)
 
     # The slot variables live on in apply_update's closure.
-    _slots, apply_update = _optimizer(experiment.optimizer, params, ops, tf, dtype)
+    apply_update = _optimizer(experiment.optimizer, params, ops, tf, dtype)
 
     @tf.function(
         input_signature=[tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)],
@@ -234,16 +232,17 @@ def train(experiment, split, initial, orders, *, progress=None):
     }
 
 
-def _optimizer(config, params, ops, tf, dtype):
-    """Slot variables and an update function mirroring Keras 3's SGD / RMSprop."""
-    config = dict(config)
-    name = config.pop("name")
-    learning_rate = config.pop("learning_rate")
+def _optimizer(optimizer, params, ops, tf, dtype):
+    """An update function mirroring Keras 3's SGD / RMSprop; its slot variables live in it.
+
+    ``optimizer`` is a :class:`lossguide.experiments.SGD` or ``RMSprop``, checked
+    when the experiment was made.
+    """
     # Keras keeps the learning rate in a floatx variable and casts it per update.
-    lr = tf.constant(learning_rate, dtype=dtype)
-    if name == "sgd":
-        momentum = config.pop("momentum", 0.0)
-        velocities = [tf.Variable(tf.zeros_like(p)) for p in params]
+    lr = tf.constant(optimizer.learning_rate, dtype=dtype)
+    velocities = [tf.Variable(tf.zeros_like(p)) for p in params]
+    if optimizer.name == "sgd":
+        momentum = optimizer.momentum
 
         def apply_update(gradients):
             if momentum != 0:
@@ -257,12 +256,9 @@ def _optimizer(config, params, ops, tf, dtype):
                 for p, g in zip(params, gradients):
                     p.assign_sub(ops.multiply(g, lr))
 
-        _reject_unused(name, config)
-        return velocities, apply_update
-    if name == "rmsprop":
-        rho = config.pop("rho", 0.9)
-        epsilon = config.pop("epsilon", 1e-7)
-        velocities = [tf.Variable(tf.zeros_like(p)) for p in params]
+        return apply_update
+    if optimizer.name == "rmsprop":
+        rho, epsilon = optimizer.rho, optimizer.epsilon
 
         def apply_update(gradients):
             for p, v, g in zip(params, velocities, gradients):
@@ -272,13 +268,5 @@ def _optimizer(config, params, ops, tf, dtype):
                 increment = ops.divide(ops.multiply(lr, g), ops.sqrt(ops.add(v, epsilon)))
                 p.assign_sub(increment)
 
-        _reject_unused(name, config)
-        return velocities, apply_update
-    raise ValueError(f"optimizer name must be 'sgd' or 'rmsprop', got {name!r}")
-
-
-def _reject_unused(name, leftover):
-    if leftover:
-        raise ValueError(
-            f"optimizer {name!r}: the engine does not implement option(s) {sorted(leftover)}"
-        )
+        return apply_update
+    raise ValueError(f"optimizer name must be 'sgd' or 'rmsprop', got {optimizer.name!r}")

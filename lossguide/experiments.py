@@ -5,10 +5,18 @@ into differences like 0.852 vs 0.740 test accuracy.  One run is one draw of the
 initial weights and batch order; here every experiment is run over several seeds
 and reported as mean, standard deviation, minimum and maximum.
 
-An :class:`Experiment` is a frozen record of everything the tutorial fixes: the
-network, its loss, its optimizer, epochs and batch size.  :func:`names` lists the
-registered ones as ``"<problem>/<loss>"``; :func:`get` returns one;
-:func:`run` trains it for a list of seeds and returns a :class:`Result`.
+An :class:`Experiment` is a record of everything the tutorial fixes, frozen all
+the way down: the :class:`Network`, its loss, its optimizer (:class:`SGD` or
+:class:`RMSprop`), epochs and batch size, and which data it trains on.  It is
+checked when it is made, so a typo fails at once with the field's name, not
+minutes later inside TensorFlow.  :func:`names` lists the registered ones as
+``"<problem>/<loss>"``; :func:`get` returns one; :func:`run` trains it for a list
+of seeds, on its own data or on a :class:`~lossguide.datasets.Split` you pass,
+and returns a :class:`Result`.
+
+What counts as a correct prediction is decided by :mod:`lossguide.metrics`
+(:attr:`Experiment.decision_rule`), the same rule in training, in
+:meth:`Experiment.keras_model` and in :class:`Result`.
 
 How the seeds are run
 ---------------------
@@ -29,111 +37,488 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import numbers
 import sys
+import types
+from collections.abc import Callable, Mapping
+from typing import ClassVar
 
 import numpy as np
+from scipy import special
 
-from . import datasets
+from . import datasets, metrics
+from .metrics import sign_accuracy  # the chapters' lg.experiments.sign_accuracy
 
-__all__ = ["TUTORIAL", "Experiment", "Result", "get", "names", "run", "sign_accuracy"]
+__all__ = [
+    "ACTIVATIONS",
+    "SGD",
+    "TUTORIAL",
+    "Activation",
+    "Experiment",
+    "Network",
+    "RMSprop",
+    "Result",
+    "get",
+    "names",
+    "run",
+    "sign_accuracy",
+]
 
-_PROBLEM_INPUTS = {"regression": 20, "positive_regression": 20, "circles": 2, "blobs": 2, "digits": 64}
-_SGD = {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}
-_RMSPROP = {"name": "rmsprop", "learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+
+# ---------------------------------------------------------------------------
+# The parts of an experiment
+
+
+@dataclasses.dataclass(frozen=True)
+class Activation:
+    """One activation, as the NumPy forward pass and Keras each compute it.
+
+    Attributes
+    ----------
+    keras : str
+        The ``keras.activations`` name used by the engine and ``keras_model``.
+    numpy : callable
+        The same function on float64 arrays, used by :meth:`Result.predict`.
+    """
+
+    keras: str
+    numpy: Callable
+
+
+#: Activation name -> :class:`Activation`: the one table the engine, ``keras_model``
+#: and :meth:`Result.predict` share.
+ACTIVATIONS = types.MappingProxyType({
+    "linear": Activation("linear", lambda z: z),
+    "relu": Activation("relu", lambda z: np.maximum(z, 0.0)),
+    "tanh": Activation("tanh", np.tanh),
+    "sigmoid": Activation("sigmoid", special.expit),  # never overflows, unlike 1 / (1 + exp(-z))
+    # shifts by the row max before exp, so large scores do not overflow
+    "softmax": Activation("softmax", functools.partial(special.softmax, axis=-1)),
+    # log(1 + exp(z)) = logaddexp(0, z): exp(z) would overflow for z > 709
+    "softplus": Activation("softplus", lambda z: np.logaddexp(0.0, z)),
+    "exponential": Activation("exponential", np.exp),
+})
+
+# Kernel initialisers the engine can draw (lossguide._engine.initial_weights).
+_INITIALIZERS = ("he_uniform", "glorot_uniform")
+
+
+def _check_positive_int(value, field):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{field} must be a positive int, got {value!r}")
+
+
+def _check_choice(value, field, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{field} must be one of {list(allowed)}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Network:
+    """The tutorial's MLP: one hidden ``Dense`` layer and an output ``Dense`` layer.
+
+    .. math:: \\hat y = g\\big(h(x W_1 + b_1) W_2 + b_2\\big)
+
+    with :math:`h` the hidden and :math:`g` the output activation.  The output
+    layer uses Keras's defaults (``glorot_uniform`` kernel, zero bias).  The
+    number of inputs is the data's (:attr:`Experiment.n_inputs`).
+
+    Attributes
+    ----------
+    hidden_units : int
+    hidden_activation : str
+        A key of :data:`ACTIVATIONS`.
+    initializer : {"he_uniform", "glorot_uniform"}
+        Kernel initialiser of the hidden layer.
+    output_units : int
+    output_activation : str
+        A key of :data:`ACTIVATIONS`; ``"softmax"`` needs at least 2 units.
+
+    Examples
+    --------
+    >>> Network(50, "relu", "he_uniform", 1, "tanh").output_activation
+    'tanh'
+    >>> Network(50, "elu", "he_uniform", 1, "tanh")
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden_activation must be one of ['linear', 'relu', 'tanh', 'sigmoid', 'softmax', 'softplus', 'exponential'], got 'elu'
+    """
+
+    hidden_units: int
+    hidden_activation: str
+    initializer: str
+    output_units: int
+    output_activation: str
+
+    def __post_init__(self):
+        _check_positive_int(self.hidden_units, "hidden_units")
+        _check_positive_int(self.output_units, "output_units")
+        _check_choice(self.hidden_activation, "hidden_activation", ACTIVATIONS)
+        _check_choice(self.output_activation, "output_activation", ACTIVATIONS)
+        _check_choice(self.initializer, "initializer", _INITIALIZERS)
+        if self.output_activation == "softmax" and self.output_units < 2:
+            raise ValueError(
+                f"output_activation 'softmax' needs output_units >= 2 (one unit always outputs 1), "
+                f"got output_units={self.output_units}"
+            )
+
+
+def _check_rate(value, field, *, low, high=math.inf, low_inclusive=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ValueError(f"{field} must be a finite real number, got {value!r}")
+    if value < low or (value == low and not low_inclusive) or value >= high:
+        bounds = f"{'[' if low_inclusive else '('}{low:g}, {high:g})"
+        raise ValueError(f"{field} must be in {bounds}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class SGD:
+    """Keras's ``SGD`` with (heavy-ball) momentum, as the engine implements it.
+
+    .. math:: m \\leftarrow \\mu m - \\eta g, \\qquad w \\leftarrow w + m
+
+    Attributes
+    ----------
+    learning_rate : float
+        :math:`\\eta > 0`.
+    momentum : float, default 0.0
+        :math:`\\mu \\in [0, 1)`.
+
+    Examples
+    --------
+    >>> SGD(learning_rate=0.01, momentum=0.9).keras_arguments()
+    {'learning_rate': 0.01, 'momentum': 0.9}
+    """
+
+    learning_rate: float
+    momentum: float = 0.0
+    name: ClassVar[str] = "sgd"
+
+    def __post_init__(self):
+        _check_rate(self.learning_rate, "optimizer learning_rate", low=0.0)
+        _check_rate(self.momentum, "optimizer momentum", low=0.0, high=1.0, low_inclusive=True)
+
+    def keras_arguments(self) -> dict:
+        """Keyword arguments of ``keras.optimizers.SGD``."""
+        return {"learning_rate": self.learning_rate, "momentum": self.momentum}
+
+    def keras(self):
+        """A new ``keras.optimizers.SGD`` with these settings."""
+        import keras
+
+        return keras.optimizers.SGD(**self.keras_arguments())
+
+
+@dataclasses.dataclass(frozen=True)
+class RMSprop:
+    """Keras's ``RMSprop`` (no momentum, not centred), as the engine implements it.
+
+    .. math:: v \\leftarrow \\rho v + (1 - \\rho) g^2, \\qquad
+              w \\leftarrow w - \\frac{\\eta g}{\\sqrt{v + \\epsilon}}
+
+    Attributes
+    ----------
+    learning_rate : float
+        :math:`\\eta > 0` (Keras's default is 0.001).
+    rho : float, default 0.9
+        :math:`\\rho \\in [0, 1)`.
+    epsilon : float, default 1e-7
+        :math:`\\epsilon > 0`, added inside the square root as Keras does.
+
+    Examples
+    --------
+    >>> RMSprop(learning_rate=0.001)
+    RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-07)
+    """
+
+    learning_rate: float
+    rho: float = 0.9
+    epsilon: float = 1e-7
+    name: ClassVar[str] = "rmsprop"
+
+    def __post_init__(self):
+        _check_rate(self.learning_rate, "optimizer learning_rate", low=0.0)
+        _check_rate(self.rho, "optimizer rho", low=0.0, high=1.0, low_inclusive=True)
+        _check_rate(self.epsilon, "optimizer epsilon", low=0.0)
+
+    def keras_arguments(self) -> dict:
+        """Keyword arguments of ``keras.optimizers.RMSprop``."""
+        return {"learning_rate": self.learning_rate, "rho": self.rho, "epsilon": self.epsilon}
+
+    def keras(self):
+        """A new ``keras.optimizers.RMSprop`` with these settings."""
+        import keras
+
+        return keras.optimizers.RMSprop(**self.keras_arguments())
+
+
+_OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop}
+
+
+def _optimizer_from(value):
+    """An :class:`SGD` / :class:`RMSprop` from itself or from a dict with a ``"name"``."""
+    if isinstance(value, (SGD, RMSprop)):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            "optimizer must be lossguide.experiments.SGD(...) or RMSprop(...), or a dict such as "
+            f"{{'name': 'sgd', 'learning_rate': 0.01}}, got {type(value).__name__}: {value!r}"
+        )
+    options = dict(value)
+    name = options.pop("name", None)
+    if name not in _OPTIMIZERS:
+        raise ValueError(f"optimizer name must be 'sgd' or 'rmsprop', got {dict(value)!r}")
+    kind = _OPTIMIZERS[name]
+    allowed = [field.name for field in dataclasses.fields(kind)]
+    unknown = sorted(set(options) - set(allowed), key=str)
+    if unknown:
+        raise ValueError(
+            f"optimizer {name!r} has no option(s) {unknown}; it takes {', '.join(allowed)}"
+        )
+    if "learning_rate" not in options:
+        raise ValueError(f"optimizer {name!r} needs a learning_rate, got {dict(value)!r}")
+    return kind(**options)
+
+
+def _frozen_options(value):
+    """Loss options as a read-only mapping of plain values (str keys; numbers, bools, str)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"loss_options must be a dict, got {type(value).__name__}: {value!r}")
+    for key, option in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"loss_options keys must be str, got {type(key).__name__}: {key!r}")
+        if not isinstance(option, (numbers.Number, str, type(None))):
+            # A list or array inside would make the "frozen" record mutable again.
+            raise TypeError(
+                f"loss_options[{key!r}] must be a number, bool, str or None, got "
+                f"{type(option).__name__}: {option!r}"
+            )
+    return types.MappingProxyType(dict(value))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Problem:
+    n_inputs: int
+    encodings: tuple
+    n_classes: int | None = None
+
+
+# What each problem's data look like, known without loading them (import stays cheap).
+_PROBLEMS = {
+    "regression": _Problem(20, ("real",)),
+    "positive_regression": _Problem(20, ("positive",)),
+    "circles": _Problem(2, ("01", "pm1")),
+    "blobs": _Problem(2, ("int", "onehot"), 3),
+    "digits": _Problem(64, ("int", "onehot"), 10),
+}
+_ENCODINGS = ("real", "positive", "01", "pm1", "int", "onehot")
+
+
+def _required_outputs(targets, n_classes):
+    """Output units a target encoding needs: 1 column, or one per class."""
+    return n_classes if targets in ("int", "onehot") else 1
+
+
+# Result.score's names -> NumPy per-sample scorer(y_true, y_pred); "accuracy" is
+# the experiment's own rule.  Every decision goes through lossguide.metrics.
+_SCORES = types.MappingProxyType({
+    "mse": metrics.mean_squared_error,
+    "mae": metrics.mean_absolute_error,
+    "msle": metrics.mean_squared_logarithmic_error,
+    "binary_accuracy": metrics.binary_accuracy,
+    "logit_accuracy": functools.partial(metrics.binary_accuracy, threshold=0.0),
+    "sign_accuracy": functools.partial(metrics.accuracy, rule="sign"),
+    # argmax against integer labels or one-hot rows alike
+    "categorical_accuracy": functools.partial(metrics.accuracy, rule="argmax"),
+})
+_SCORE_NAMES = ("accuracy", *_SCORES)
 
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
-    """One network, loss and training setup, as plain data.
+    """One network, loss and training setup, as plain immutable data.
+
+    Made directly, with :func:`dataclasses.replace` on a registered one, or by
+    :func:`get`; every field is checked when it is made.  Hashable, and frozen
+    all the way down: ``experiment.optimizer.learning_rate = 1.0`` raises
+    instead of changing the registry for everyone.
 
     Attributes
     ----------
     name : str
         ``"<problem>/<loss identifier>[_variant]"``, e.g. ``"circles/hinge"``.
     problem : str
-        ``"regression"``, ``"positive_regression"``, ``"circles"``, ``"blobs"`` or ``"digits"``.
-    hidden_units, hidden_activation, initializer : int, str, str
-        The hidden ``Dense`` layer (``initializer`` is its kernel initializer).
-    output_units, output_activation : int, str
-        The output ``Dense`` layer (Keras defaults: ``glorot_uniform`` kernel, zero bias).
-    loss : str or callable
-        Keras loss identifier, e.g. ``"categorical_crossentropy"``, or anything
-        ``keras.losses.get`` accepts, such as a function ``loss(y_true, y_pred)``
-        of TensorFlow tensors returning per-sample losses (the pitfalls chapter
-        trains a deliberately wrong loss this way, via ``dataclasses.replace``).
-    optimizer : dict
-        ``{"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}`` or an RMSprop dict.
-    epochs, batch_size : int
-    metric : str
-        ``"mse"`` or ``"accuracy"`` (see :attr:`metric_kind` for what accuracy means).
+        ``"regression"``, ``"positive_regression"``, ``"circles"``, ``"blobs"`` or
+        ``"digits"``: the data it trains on by default (:meth:`data`); pass
+        ``data=`` to :func:`run` for other data of the same shape.
     targets : str
-        Target encoding, as in :mod:`lossguide.datasets`.
-    loss_options : dict
-        Keyword arguments for the loss, e.g. ``{"label_smoothing": 0.1}``.
-    extra_metrics : tuple of str
+        Target encoding, as in :mod:`lossguide.datasets`; must be one the problem
+        offers (``"01"`` or ``"pm1"`` for circles, ``"int"`` or ``"onehot"`` for
+        blobs and digits).
+    network : Network
+        Its ``output_units`` must fit the targets: 1 for a single column, one
+        per class for ``"int"`` / ``"onehot"``.
+    loss : str or callable
+        Keras loss identifier, e.g. ``"categorical_crossentropy"``, or a function
+        ``loss(y_true, y_pred)`` of TensorFlow tensors returning per-sample losses
+        (the pitfalls chapter trains a deliberately wrong loss this way, via
+        ``dataclasses.replace``).
+    optimizer : SGD or RMSprop
+        A dict such as ``{"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}``
+        is accepted and converted.
+    epochs, batch_size : int
+    metric : {"mse", "accuracy"}
+        ``"accuracy"`` counts correct classes by :attr:`decision_rule`.
+    loss_options : mapping, optional
+        Keyword arguments for the loss, e.g. ``{"label_smoothing": 0.1}``; stored
+        read-only (a ``MappingProxyType``).
+    extra_metrics : tuple of str, optional
         Metrics computed from the final predictions and added to ``Result.final``
-        (see :meth:`Result.score`).
-    description : str
+        (names as in :meth:`Result.score`).
+    description : str, optional
         One line for ``python -m lossguide list``.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from lossguide import experiments
+    >>> hinge = experiments.get("circles/hinge")
+    >>> hinge.network.output_activation, hinge.optimizer, hinge.decision_rule
+    ('tanh', SGD(learning_rate=0.01, momentum=0.9), 'sign')
+    >>> dataclasses.replace(hinge, optimizer="sgd")
+    Traceback (most recent call last):
+    ...
+    TypeError: optimizer must be lossguide.experiments.SGD(...) or RMSprop(...), or a dict such as {'name': 'sgd', 'learning_rate': 0.01}, got str: 'sgd'
     """
 
     name: str
     problem: str
-    hidden_units: int
-    hidden_activation: str
-    initializer: str
-    output_units: int
-    output_activation: str
-    loss: str
-    optimizer: dict
+    targets: str
+    network: Network
+    loss: str | Callable
+    optimizer: SGD | RMSprop
     epochs: int
     batch_size: int
     metric: str
-    targets: str
-    loss_options: dict = dataclasses.field(default_factory=dict)
+    # MappingProxyType is read-only but not hashable: equality still compares it.
+    loss_options: Mapping = dataclasses.field(
+        default_factory=lambda: types.MappingProxyType({}), hash=False)
     extra_metrics: tuple = ()
     description: str = ""
 
     def __post_init__(self):
-        if self.problem not in _PROBLEM_INPUTS:
-            raise ValueError(f"problem must be one of {list(_PROBLEM_INPUTS)}, got {self.problem!r}")
-        if self.targets not in ("real", "positive", "01", "pm1", "int", "onehot"):
-            raise ValueError(f"targets must be a lossguide.datasets encoding, got {self.targets!r}")
-        if self.metric not in ("mse", "accuracy"):
-            raise ValueError(f"metric must be 'mse' or 'accuracy', got {self.metric!r}")
-        for field in ("hidden_units", "output_units", "epochs", "batch_size"):
-            value = getattr(self, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{field} must be a positive int, got {value!r}")
-        if self.optimizer.get("name") not in ("sgd", "rmsprop"):
-            raise ValueError(f"optimizer name must be 'sgd' or 'rmsprop', got {self.optimizer!r}")
+        for field in ("name", "description"):
+            if not isinstance(getattr(self, field), str):
+                value = getattr(self, field)
+                raise TypeError(f"{field} must be a str, got {type(value).__name__}: {value!r}")
+        if not self.name:
+            raise ValueError("name must be a non-empty str, got ''")
+        _check_choice(self.problem, "problem", _PROBLEMS)
+        _check_choice(self.targets, "targets", _ENCODINGS)
+        problem = _PROBLEMS[self.problem]
+        if self.targets not in problem.encodings:
+            raise ValueError(
+                f"targets must be one of {list(problem.encodings)} for problem {self.problem!r}, "
+                f"got {self.targets!r}"
+            )
+        if not isinstance(self.network, Network):
+            raise TypeError(f"network must be a lossguide.experiments.Network, got "
+                            f"{type(self.network).__name__}: {self.network!r}")
+        needed = _required_outputs(self.targets, problem.n_classes)
+        if self.network.output_units != needed:
+            raise ValueError(
+                f"output_units must be {needed} for {self.targets!r} targets of problem "
+                f"{self.problem!r}, got {self.network.output_units}"
+            )
+        if isinstance(self.loss, str):
+            if not self.loss:
+                raise ValueError("loss must be a Keras loss identifier or a callable, got ''")
+        elif not callable(self.loss):
+            raise TypeError(f"loss must be a str or a callable, got {type(self.loss).__name__}: "
+                            f"{self.loss!r}")
+        object.__setattr__(self, "optimizer", _optimizer_from(self.optimizer))
+        _check_positive_int(self.epochs, "epochs")
+        _check_positive_int(self.batch_size, "batch_size")
+        _check_choice(self.metric, "metric", ("mse", "accuracy"))
+        if self.metric == "accuracy" and self.targets in ("real", "positive"):
+            raise ValueError(
+                f"metric 'accuracy' needs class targets, got targets {self.targets!r}; use 'mse'"
+            )
+        object.__setattr__(self, "loss_options", _frozen_options(self.loss_options))
+        if isinstance(self.extra_metrics, str) or not isinstance(self.extra_metrics, (tuple, list)):
+            raise TypeError(f"extra_metrics must be a tuple of str, got {self.extra_metrics!r}")
+        for metric in self.extra_metrics:
+            _check_choice(metric, "extra_metrics entry", _SCORE_NAMES)
+        object.__setattr__(self, "extra_metrics", tuple(self.extra_metrics))
 
+    def __reduce__(self):
+        # Pickle and copy by re-creating (and re-checking) the record: a
+        # MappingProxyType cannot be pickled, the plain dict inside it can.
+        fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        fields["loss_options"] = dict(self.loss_options)
+        return _rebuild_experiment, (fields,)
+
+    # Read access to the network's fields, as chapters write them.
     @property
     def n_inputs(self) -> int:
         """Number of input features of the problem."""
-        return _PROBLEM_INPUTS[self.problem]
+        return _PROBLEMS[self.problem].n_inputs
 
     @property
-    def metric_kind(self) -> str:
-        """How :attr:`metric` is computed.
+    def hidden_units(self) -> int:
+        """``network.hidden_units``."""
+        return self.network.hidden_units
 
-        ``"mse"``; ``"threshold"`` (sigmoid output, {0, 1} targets: correct when
-        ``(y_pred > 0.5) == y_true``, Keras's ``binary_accuracy``); ``"sign"``
-        ({-1, 1} targets, tanh output: correct when the sign matches; Keras 3's
-        ``'accuracy'`` would threshold at 0.5 and score every correct -1 as
-        wrong); ``"argmax_int"`` / ``"argmax_onehot"`` (softmax output: correct
-        when the largest output is the true class).
+    @property
+    def hidden_activation(self) -> str:
+        """``network.hidden_activation``."""
+        return self.network.hidden_activation
+
+    @property
+    def initializer(self) -> str:
+        """``network.initializer``."""
+        return self.network.initializer
+
+    @property
+    def output_units(self) -> int:
+        """``network.output_units``."""
+        return self.network.output_units
+
+    @property
+    def output_activation(self) -> str:
+        """``network.output_activation``."""
+        return self.network.output_activation
+
+    @property
+    def decision_rule(self) -> str | None:
+        """How outputs become classes (see :mod:`lossguide.metrics`), ``None`` for regression.
+
+        ``"threshold"`` (sigmoid output, {0, 1} targets: :math:`p > 0.5`),
+        ``"logit"`` ({0, 1} targets, linear output: :math:`z > 0`), ``"sign"``
+        ({-1, 1} targets: Keras 3's ``'accuracy'`` would threshold at 0.5 and
+        score every correct -1 as wrong) or ``"argmax"`` (integer or one-hot targets).
         """
-        if self.metric == "mse":
-            return "mse"
-        if self.output_activation == "softmax":
-            return "argmax_int" if self.targets == "int" else "argmax_onehot"
-        return "sign" if self.targets == "pm1" else "threshold"
+        if self.targets in ("real", "positive"):
+            return None
+        return metrics.decision_rule(self.targets, from_logits=self.output_activation == "linear")
 
     def data(self) -> datasets.Split:
         """The problem's :class:`~lossguide.datasets.Split`, targets encoded for this loss."""
         return _load_split(self.problem, self.targets)
+
+    def keras_metric(self):
+        """The Keras metric this experiment reports: ``"mse"`` or the accuracy of its rule.
+
+        Returns
+        -------
+        str or callable
+            ``"mse"``, or :func:`lossguide.metrics.keras_accuracy` of
+            :attr:`decision_rule` (integer labels: sparse).
+        """
+        if self.metric == "mse":
+            return "mse"
+        return metrics.keras_accuracy(self.decision_rule, sparse=self.targets == "int")
 
     def keras_model(self, weights=None):
         """The plain Keras ``Sequential`` for this experiment, compiled.
@@ -147,65 +532,99 @@ class Experiment:
         Returns
         -------
         keras.Sequential
-            Compiled with this experiment's loss, optimizer and metric.
+            Compiled with this experiment's loss, optimizer and metric
+            (:meth:`keras_metric`).
         """
         import keras
 
+        network = self.network
         model = keras.Sequential([
             keras.Input(shape=(self.n_inputs,)),
-            keras.layers.Dense(self.hidden_units, activation=self.hidden_activation,
-                               kernel_initializer=self.initializer),
-            keras.layers.Dense(self.output_units, activation=self.output_activation),
+            keras.layers.Dense(network.hidden_units,
+                               activation=ACTIVATIONS[network.hidden_activation].keras,
+                               kernel_initializer=network.initializer),
+            keras.layers.Dense(network.output_units,
+                               activation=ACTIVATIONS[network.output_activation].keras),
         ])
         if weights is not None:
             model.set_weights([np.asarray(w) for w in weights])
-        options = dict(self.optimizer)
-        optimizer_class = {"sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
-        optimizer = optimizer_class[options.pop("name")](**options)
         loss = keras.losses.get(self.loss)
         if self.loss_options:
             loss = functools.partial(loss, **self.loss_options)
-            loss.__name__ = self.name.split("/")[1]
-        metric = {
-            "mse": "mse",
-            "threshold": "binary_accuracy",
-            "sign": sign_accuracy,
-            "argmax_int": "sparse_categorical_accuracy",
-            "argmax_onehot": "categorical_accuracy",
-        }[self.metric_kind]
-        model.compile(loss=loss, optimizer=optimizer, metrics=[metric])
+            loss.__name__ = self.name.split("/")[-1]
+        model.compile(loss=loss, optimizer=self.optimizer.keras(), metrics=[self.keras_metric()])
         return model
 
 
-def sign_accuracy(y_true, y_pred):
-    """Keras metric for {-1, 1} targets: fraction of samples whose sign is right.
-
-    .. math::
-
-        \\text{acc} = \\frac{1}{n}\\sum_i [\\operatorname{sign}^*(\\hat y_i) = y_i],
-        \\qquad \\operatorname{sign}^*(v) = 1 \\text{ if } v > 0 \\text{ else } -1
-
-    Use it instead of ``'accuracy'`` with hinge losses: Keras 3 resolves
-    ``'accuracy'`` to ``binary_accuracy`` (threshold 0.5 against {0, 1}), which
-    counts every correct -1 as an error.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float(np.mean(sign_accuracy(np.array([[-1.0], [1.0]]), np.array([[-0.9], [0.2]]))))
-    1.0
-    """
-    from keras import ops
-
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
-    if len(y_true.shape) == len(y_pred.shape) - 1:
-        y_true = ops.expand_dims(y_true, -1)
-    predicted = ops.where(ops.greater(y_pred, 0), 1.0, -1.0)
-    return ops.mean(ops.cast(ops.equal(predicted, y_true), y_pred.dtype), axis=-1)
+def _rebuild_experiment(fields):
+    return Experiment(**fields)
 
 
-@functools.lru_cache(maxsize=None)
+def _check_finite(array, name):
+    finite = np.isfinite(array)
+    if not finite.all():
+        position = int(np.argmin(finite.ravel()))
+        bad = array.ravel()[position]
+        what = "NaN" if np.isnan(bad) else ("inf" if bad > 0 else "-inf")
+        index = tuple(int(i) for i in np.unravel_index(position, array.shape))
+        raise ValueError(f"{name} contains {what} at index {index}")
+
+
+def _check_data(experiment, data):
+    """Raise unless ``data`` can train ``experiment``: features, encoding, widths and values."""
+    if not isinstance(data, datasets.Split):
+        raise TypeError(f"data must be a lossguide.datasets.Split, got {type(data).__name__}")
+    if data.targets != experiment.targets:
+        raise ValueError(
+            f"data has targets encoded {data.targets!r}, but experiment {experiment.name!r} "
+            f"expects {experiment.targets!r}"
+        )
+    units = experiment.network.output_units
+    for part in ("train", "test"):
+        x, y = getattr(data, f"x_{part}"), getattr(data, f"y_{part}")
+        if x.ndim != 2 or x.shape[1] != experiment.n_inputs:
+            raise ValueError(
+                f"data.x_{part} must have shape (n, {experiment.n_inputs}) for the network of "
+                f"{experiment.name!r}, got {x.shape}"
+            )
+        if x.dtype.kind not in "biuf" or y.dtype.kind not in "biuf":
+            raise TypeError(f"data.x_{part} and data.y_{part} must be numeric, got "
+                            f"{x.dtype} and {y.dtype}")
+        if len(y) != len(x):
+            raise ValueError(f"data.y_{part} has {len(y)} rows but data.x_{part} has {len(x)}")
+        if len(x) == 0:
+            raise ValueError(f"data.x_{part} is empty")
+        _check_finite(x, f"data.x_{part}")
+        _check_finite(y, f"data.y_{part}")
+        if data.targets == "onehot":
+            if y.ndim != 2 or y.shape[1] != units:
+                raise ValueError(f"data.y_{part} must be one-hot rows of shape (n, {units}) for "
+                                 f"output_units={units}, got {y.shape}")
+            valid = np.isin(y, (0, 1)).all(axis=1) & (y.sum(axis=1) == 1)
+        elif y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
+            raise ValueError(f"data.y_{part} must be one column for {data.targets!r} targets, "
+                             f"got shape {y.shape}")
+        else:
+            y = y.reshape(-1)
+            valid = {
+                "real": np.ones(len(y), dtype=bool),
+                "positive": y > 0,
+                "01": np.isin(y, (0, 1)),
+                "pm1": np.isin(y, (-1, 1)),
+                "int": (y == np.round(y)) & (y >= 0) & (y < units),
+            }[data.targets]
+        if not valid.all():
+            row = int(np.argmin(valid))
+            allowed = {"positive": "values > 0", "01": "labels in {0, 1}",
+                       "pm1": "labels in {-1, 1}", "int": f"class indices in [0, {units})",
+                       "onehot": "one-hot rows"}
+            raise ValueError(
+                f"data.y_{part} must hold {allowed[data.targets]} for {data.targets!r} targets, "
+                f"got {y[row]} at row {row}"
+            )
+
+
+@functools.cache
 def _load_split(problem, targets):
     # Splits are immutable (read-only arrays), so sharing one object is safe.
     if problem == "regression":
@@ -219,6 +638,13 @@ def _load_split(problem, targets):
     return datasets.digits(one_hot=targets == "onehot")
 
 
+# ---------------------------------------------------------------------------
+# The registry
+
+_SGD = SGD(learning_rate=0.01, momentum=0.9)
+_RMSPROP = RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-7)  # Keras's defaults
+
+
 def _tutorial_mlp(problem, loss, *, output_activation, targets, description, name=None,
                   loss_options=None, extra_metrics=()):
     hidden_units, output_units, epochs = {
@@ -230,18 +656,16 @@ def _tutorial_mlp(problem, loss, *, output_activation, targets, description, nam
     return Experiment(
         name=f"{problem}/{name or loss}",
         problem=problem,
-        hidden_units=hidden_units,
-        hidden_activation="relu",
-        initializer="he_uniform",
-        output_units=output_units,
-        output_activation=output_activation,
+        targets=targets,
+        network=Network(hidden_units=hidden_units, hidden_activation="relu",
+                        initializer="he_uniform", output_units=output_units,
+                        output_activation=output_activation),
         loss=loss,
-        optimizer=dict(_SGD),
+        optimizer=_SGD,
         epochs=epochs,
         batch_size=32,  # Keras's default, which the tutorial relies on
         metric="mse" if problem in ("regression", "positive_regression") else "accuracy",
-        targets=targets,
-        loss_options=dict(loss_options or {}),
+        loss_options=loss_options or {},
         extra_metrics=tuple(extra_metrics),
         description=description,
     )
@@ -251,10 +675,11 @@ def _digits_mlp(loss, description):
     # The MNIST question's network (Dense(512, relu) -> Dense(10, softmax), rmsprop
     # with Keras defaults, 5 epochs of batch 128) on the offline digits data.
     return Experiment(
-        name=f"digits/{loss}", problem="digits", hidden_units=512, hidden_activation="relu",
-        initializer="glorot_uniform", output_units=10, output_activation="softmax", loss=loss,
-        optimizer=dict(_RMSPROP), epochs=5, batch_size=128, metric="accuracy",
-        targets="onehot", description=description,
+        name=f"digits/{loss}", problem="digits", targets="onehot",
+        network=Network(hidden_units=512, hidden_activation="relu", initializer="glorot_uniform",
+                        output_units=10, output_activation="softmax"),
+        loss=loss, optimizer=_RMSPROP, epochs=5, batch_size=128, metric="accuracy",
+        description=description,
     )
 
 
@@ -343,7 +768,7 @@ def get(name: str) -> Experiment:
     --------
     >>> from lossguide import experiments
     >>> e = experiments.get("circles/hinge")
-    >>> e.output_activation, e.targets, e.epochs, e.optimizer["momentum"]
+    >>> e.output_activation, e.targets, e.epochs, e.optimizer.momentum
     ('tanh', 'pm1', 200, 0.9)
     """
     if not isinstance(name, str):
@@ -359,56 +784,6 @@ def get(name: str) -> Experiment:
 # ---------------------------------------------------------------------------
 # Results
 
-_ACTIVATIONS = {
-    "linear": lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "tanh": np.tanh,
-}
-
-
-def _activate(name, z):
-    from scipy import special
-
-    if name == "sigmoid":
-        return special.expit(z)  # never overflows, unlike 1 / (1 + exp(-z))
-    if name == "softmax":
-        return special.softmax(z, axis=-1)  # shifts by the row max before exp
-    return _ACTIVATIONS[name](z)
-
-
-def _score(metric, y_true, y_pred):
-    """Per-seed value of a metric; y_pred is (K, n, out), y_true as in the Split."""
-    y_true = np.asarray(y_true, dtype=np.float64)
-    if metric == "argmax_int":
-        return np.mean(y_pred.argmax(axis=-1) == y_true, axis=1)
-    if y_true.ndim == 1:
-        y_true = y_true[:, None]
-    if y_true.shape[1] != y_pred.shape[-1]:
-        raise ValueError(
-            f"metric {metric!r} compares targets with outputs element-wise, but the targets "
-            f"have {y_true.shape[1]} column(s) and the outputs {y_pred.shape[-1]}"
-        )
-    if metric == "mse":
-        return np.mean((y_pred - y_true) ** 2, axis=(1, 2))
-    if metric == "mae":
-        return np.mean(np.abs(y_pred - y_true), axis=(1, 2))
-    if metric == "msle":
-        # Keras clips both sides at epsilon=1e-7 before log(1 + .); log1p keeps
-        # precision for small values.
-        eps = 1e-7
-        difference = np.log1p(np.maximum(y_pred, eps)) - np.log1p(np.maximum(y_true, eps))
-        return np.mean(difference**2, axis=(1, 2))
-    if metric in ("threshold", "binary_accuracy"):
-        return np.mean((y_pred > 0.5) == y_true, axis=(1, 2))
-    if metric in ("sign", "sign_accuracy"):
-        return np.mean(np.where(y_pred > 0, 1.0, -1.0) == y_true, axis=(1, 2))
-    if metric in ("argmax_onehot", "categorical_accuracy"):
-        return np.mean(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1), axis=1)
-    raise ValueError(f"metric must be one of {list(_SCORES)}, got {metric!r}")
-
-
-_SCORES = ("accuracy", "mse", "mae", "msle", "binary_accuracy", "sign_accuracy",
-           "categorical_accuracy")
 
 
 class Result:
@@ -418,6 +793,9 @@ class Result:
     ----------
     experiment : Experiment
     seeds : tuple of int
+    data : lossguide.datasets.Split
+        The data the replicas were trained on; :meth:`score` and
+        ``final`` use it.
     metric : str
         ``"mse"`` or ``"accuracy"``.
     history : pandas.DataFrame
@@ -441,15 +819,18 @@ class Result:
         ``(K, 4)``, same columns, after training.
     weights : list of numpy.ndarray
         ``[W1, b1, W2, b2]`` with a leading replica axis of length K.
+    data : lossguide.datasets.Split, optional
+        Default: ``experiment.data()``.
 
     :func:`run` builds it; building one by hand is for tests and what-ifs.
     """
 
-    def __init__(self, experiment, seeds, history, final, weights):
+    def __init__(self, experiment, seeds, history, final, weights, data=None):
         import pandas as pd
 
         self.experiment = experiment
         self.seeds = tuple(seeds)
+        self.data = experiment.data() if data is None else data
         self.metric = experiment.metric
         self._weights = [np.array(w) for w in weights]
         for array in self._weights:
@@ -512,13 +893,16 @@ class Result:
 
         .. math::
 
-            \\hat y = g\\big(\\operatorname{relu}(x W_1 + b_1) W_2 + b_2\\big)
+            \\hat y = g\\big(h(x W_1 + b_1) W_2 + b_2\\big)
 
-        with :math:`g` the output activation, computed in NumPy (float64).
+        with :math:`h`, :math:`g` the hidden and output activations from
+        :data:`ACTIVATIONS` (the table the engine uses too), computed in NumPy
+        (float64).
 
         Parameters
         ----------
         x : array_like, shape (n, n_inputs)
+            Finite numbers.
         seed : int, optional
             One trained seed; by default all of them.
 
@@ -526,49 +910,62 @@ class Result:
         -------
         numpy.ndarray
             ``(n, outputs)`` for one seed, ``(K, n, outputs)`` for all.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` has the wrong shape or holds NaN or inf (which would pass
+            through as NaN predictions, or as a "correct" class).
         """
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != self.experiment.n_inputs:
-            raise ValueError(
-                f"x must have shape (n, {self.experiment.n_inputs}), got {x.shape}"
-            )
+        n_inputs = self.experiment.n_inputs
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"x must be an array of numbers, got {type(x).__name__}") from None
+        if x.ndim != 2 or x.shape[1] != n_inputs:
+            raise ValueError(f"x must have shape (n, {n_inputs}), got {x.shape}")
+        _check_finite(x, "x")
         kernel1, bias1, kernel2, bias2 = self._weights
         if seed is not None:
             k = self._seed_index(seed)
             kernel1, bias1, kernel2, bias2 = (w[k : k + 1] for w in self._weights)
-        hidden = _activate(self.experiment.hidden_activation,
-                           np.matmul(x, kernel1) + bias1[:, None, :])
-        out = _activate(self.experiment.output_activation,
-                        np.matmul(hidden, kernel2) + bias2[:, None, :])
+        network = self.experiment.network
+        hidden = ACTIVATIONS[network.hidden_activation].numpy(
+            np.matmul(x, kernel1) + bias1[:, None, :])
+        out = ACTIVATIONS[network.output_activation].numpy(
+            np.matmul(hidden, kernel2) + bias2[:, None, :])
         return out[0] if seed is not None else out
 
     def predict_classes(self, x, seed=None):
-        """Predicted labels in the targets' own encoding.
+        """Predicted labels in the targets' own encoding, by the experiment's decision rule.
 
-        {0, 1} (sigmoid, threshold 0.5), {-1, 1} (tanh, sign) or integer classes
-        (softmax, argmax).  ``(n,)`` for one seed, ``(K, n)`` for all.
+        {0, 1} (sigmoid: :math:`p > 0.5`; logits: :math:`z > 0`), {-1, 1} (sign)
+        or integer classes (argmax), as :func:`lossguide.metrics.predict_classes`
+        decides them.  ``(n,)`` for one seed, ``(K, n)`` for all.
         """
-        kind = self.experiment.metric_kind
-        if kind == "mse":
+        rule = self.experiment.decision_rule
+        if rule is None:
             raise ValueError(f"{self.experiment.name} is a regression experiment: it has no classes")
-        out = self.predict(x, seed)
-        if kind == "threshold":
-            return (out[..., 0] > 0.5).astype(np.int64)
-        if kind == "sign":
-            return np.where(out[..., 0] > 0, 1, -1)
-        return out.argmax(axis=-1)
+        return metrics.predict_classes(self.predict(x, seed), rule)
 
     def score(self, metric, split="test"):
         """Any metric of the final predictions, one value per seed.
 
+        .. math:: s_k = \\frac1n \\sum_{i=1}^{n} m(y_i, \\hat y_{k,i})
+
+        with :math:`m` the per-sample scorer of :mod:`lossguide.metrics`.
+
         Parameters
         ----------
         metric : str
-            ``"accuracy"`` (the experiment's own), ``"binary_accuracy"`` (Keras's:
-            element-wise ``y_pred > 0.5`` against the target, averaged over
-            outputs too), ``"categorical_accuracy"``, ``"sign_accuracy"``,
-            ``"mse"``, ``"mae"`` or ``"msle"`` (Keras's, clipped at 1e-7).
+            ``"accuracy"`` (by the experiment's :attr:`~Experiment.decision_rule`),
+            ``"binary_accuracy"`` (Keras's: element-wise ``y_pred > 0.5`` against
+            the target, averaged over outputs too), ``"logit_accuracy"`` (the same
+            at threshold 0), ``"categorical_accuracy"`` (argmax; integer or
+            one-hot targets), ``"sign_accuracy"``, ``"mse"``, ``"mae"`` or
+            ``"msle"`` (Keras's, clipped at ``lossguide.losses.EPSILON``).
         split : {"train", "test"}
+            Of :attr:`data`.
 
         Returns
         -------
@@ -579,16 +976,18 @@ class Result:
 
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        if metric not in _SCORES:
-            raise ValueError(f"metric must be one of {list(_SCORES)}, got {metric!r}")
-        data = self.experiment.data()
-        x, y = (data.x_train, data.y_train) if split == "train" else (data.x_test, data.y_test)
-        kind = self.experiment.metric_kind if metric == "accuracy" else metric
-        if metric == "categorical_accuracy" and self.experiment.targets == "int":
-            kind = "argmax_int"
-        if kind == "mse" and metric == "accuracy":
-            raise ValueError(f"{self.experiment.name} is a regression experiment: no accuracy")
-        values = _score(kind, y, self.predict(x))
+        if metric not in _SCORE_NAMES:
+            raise ValueError(f"metric must be one of {list(_SCORE_NAMES)}, got {metric!r}")
+        if metric == "accuracy":
+            rule = self.experiment.decision_rule
+            if rule is None:
+                raise ValueError(f"{self.experiment.name} is a regression experiment: no accuracy")
+            scorer = functools.partial(metrics.accuracy, rule=rule)
+        else:
+            scorer = _SCORES[metric]
+        x, y = (self.data.x_train, self.data.y_train) if split == "train" else (
+            self.data.x_test, self.data.y_test)
+        values = [scorer(y, prediction).mean() for prediction in self.predict(x)]
         return pd.Series(values, index=pd.Index(self.seeds, name="seed"), name=f"{split}_{metric}")
 
     def __repr__(self):
@@ -640,7 +1039,7 @@ class _ProgressBar:
         self.stream.flush()
 
 
-def run(name_or_experiment, seeds=range(5), epochs=None, *, progress=False) -> Result:
+def run(name_or_experiment, seeds=range(5), epochs=None, *, data=None, progress=False) -> Result:
     """Train one network per seed, all in one TensorFlow graph.
 
     Each replica uses its own initial weights and batch order (see the module
@@ -663,19 +1062,35 @@ def run(name_or_experiment, seeds=range(5), epochs=None, *, progress=False) -> R
         Distinct non-negative seeds.
     epochs : int, optional
         Override the experiment's epoch count (e.g. for a quick look).
+    data : lossguide.datasets.Split, optional
+        Train and evaluate on this split instead of ``experiment.data()``, e.g.
+        the regression data with corrupted training targets.  It must fit the
+        network: ``n_inputs`` features, the experiment's target encoding, one
+        column or one per class, finite values valid for the encoding.
     progress : bool, default False
         Draw a text progress bar on stderr.
 
     Returns
     -------
     Result
+        ``result.data`` is the split it was trained on.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad seeds, epochs or progress, or data that do not fit (the message
+        names the array and the problem).
 
     Examples
     --------
-    >>> from lossguide import experiments
+    >>> from lossguide import datasets, experiments
     >>> result = experiments.run("circles/hinge", seeds=[0, 1], epochs=2)
     >>> result.final.shape, list(result.history.columns)
     ((2, 4), ['seed', 'epoch', 'train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'])
+    >>> experiments.run("circles/hinge", [0], data=datasets.circles("01"))
+    Traceback (most recent call last):
+    ...
+    ValueError: data has targets encoded '01', but experiment 'circles/hinge' expects 'pm1'
     """
     if isinstance(name_or_experiment, Experiment):
         experiment = name_or_experiment
@@ -689,18 +1104,22 @@ def run(name_or_experiment, seeds=range(5), epochs=None, *, progress=False) -> R
     epochs = int(epochs)
     if not isinstance(progress, bool):
         raise TypeError(f"progress must be True or False, got {progress!r}")
+    if data is None:
+        data = experiment.data()
+    _check_data(experiment, data)
 
     from . import _engine
 
-    data = experiment.data()
     n_train = data.x_train.shape[0]
+    network = experiment.network
     per_seed = [
-        _engine.initial_weights(seed, experiment.n_inputs, experiment.hidden_units,
-                                experiment.output_units, experiment.initializer)
+        _engine.initial_weights(seed, experiment.n_inputs, network.hidden_units,
+                                network.output_units, network.initializer)
         for seed in seeds
     ]
     initial = [np.stack(arrays) for arrays in zip(*per_seed)]
     orders = np.stack([_engine.batch_orders(seed, epochs, n_train) for seed in seeds])
     outcome = _engine.train(experiment, data, initial, orders,
                             progress=_ProgressBar(experiment.name) if progress else None)
-    return Result(experiment, seeds, outcome["history"], outcome["final"], outcome["weights"])
+    return Result(experiment, seeds, outcome["history"], outcome["final"], outcome["weights"],
+                  data=data)

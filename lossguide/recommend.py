@@ -90,7 +90,7 @@ class Recommendation:
         How the targets must be given to ``fit``.
     metric : str
         Keras metric identifier; ``"sign_accuracy"`` for ``{-1, 1}`` targets is
-        not one: write it as ``mean(sign(y_pred) == y_true)``.
+        not one: pass :func:`lossguide.metrics.sign_accuracy` to ``compile``.
     reason : str
         One sentence saying which rule fired.
     alternatives : tuple of str

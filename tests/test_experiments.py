@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import dataclasses  # noqa: E402
+import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
@@ -12,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from lossguide import _engine, experiments  # noqa: E402
+from lossguide import _engine, datasets, experiments  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -25,29 +27,44 @@ def float64():
     keras.config.set_floatx(before)
 
 
-TUTORIAL_NINE = [
-    "regression/mean_squared_error",
-    "regression/mean_squared_logarithmic_error",
-    "regression/mean_absolute_error",
-    "circles/binary_crossentropy",
-    "circles/hinge",
-    "circles/squared_hinge",
-    "blobs/categorical_crossentropy",
-    "blobs/sparse_categorical_crossentropy",
-    "blobs/kl_divergence",
+# The tutorial's nine (problem, Keras loss) pairs, in its order, with the output
+# activation and target encoding it pairs each loss with.
+TUTORIAL_SETUPS = [
+    ("regression", "mean_squared_error", "linear", "real"),
+    ("regression", "mean_squared_logarithmic_error", "linear", "real"),
+    ("regression", "mean_absolute_error", "linear", "real"),
+    ("circles", "binary_crossentropy", "sigmoid", "01"),
+    ("circles", "hinge", "tanh", "pm1"),
+    ("circles", "squared_hinge", "tanh", "pm1"),
+    ("blobs", "categorical_crossentropy", "softmax", "onehot"),
+    ("blobs", "sparse_categorical_crossentropy", "softmax", "int"),
+    ("blobs", "kl_divergence", "softmax", "onehot"),
 ]
 
 
-def test_registry_covers_the_tutorial_and_the_book():
-    required = TUTORIAL_NINE + [
-        "regression/huber", "regression/log_cosh", "circles/binary_focal_crossentropy",
-        "blobs/categorical_hinge", "blobs/categorical_crossentropy_ls0.1",
-        "positive_regression/mean_squared_logarithmic_error",
-        "positive_regression/mean_squared_error", "digits/mean_squared_error",
-        "digits/categorical_crossentropy", "blobs/binary_crossentropy",
-    ]
-    assert set(required) <= set(experiments.names())
-    assert list(experiments.TUTORIAL) == TUTORIAL_NINE
+def test_tutorial_grid_is_the_tutorials_nine_setups():
+    # Read from the registered experiments themselves, not from their names.
+    setups = []
+    for name in experiments.TUTORIAL:
+        e = experiments.get(name)
+        setups.append((e.problem, e.loss, e.output_activation, e.targets))
+        assert e.name == f"{e.problem}/{e.loss}" and not e.loss_options
+    assert setups == TUTORIAL_SETUPS
+
+
+def test_every_experiment_a_chapter_names_is_registered():
+    import json
+    import pathlib
+    import re
+
+    book = pathlib.Path(__file__).resolve().parent.parent / "book"
+    named = set()
+    for notebook in book.glob("*.ipynb"):
+        for cell in json.loads(notebook.read_text())["cells"]:
+            source = "".join(cell["source"])
+            named |= set(re.findall(r'experiments\.(?:run|get)\(\s*"([^"{}]+)"', source))
+    assert named, "no chapter names an experiment: the pattern above is stale"
+    assert named <= set(experiments.names()), sorted(named - set(experiments.names()))
 
 
 @pytest.mark.parametrize("name, hidden, activation, epochs, targets", [
@@ -61,7 +78,7 @@ def test_experiments_are_the_tutorials_networks(name, hidden, activation, epochs
     e = experiments.get(name)
     assert (e.hidden_units, e.hidden_activation, e.initializer) == (hidden, "relu", "he_uniform")
     assert (e.output_activation, e.epochs, e.targets, e.batch_size) == (activation, epochs, targets, 32)
-    assert e.optimizer == {"name": "sgd", "learning_rate": 0.01, "momentum": 0.9}
+    assert e.optimizer == experiments.SGD(learning_rate=0.01, momentum=0.9)
     assert e.data().targets == targets
 
 
@@ -69,7 +86,7 @@ def test_digits_experiment_is_the_mnist_questions_network():
     e = experiments.get("digits/mean_squared_error")
     assert (e.hidden_units, e.initializer, e.output_units, e.output_activation) == (
         512, "glorot_uniform", 10, "softmax")
-    assert e.optimizer == {"name": "rmsprop", "learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}
+    assert e.optimizer == experiments.RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-7)
     assert (e.epochs, e.batch_size, e.loss) == (5, 128, "mean_squared_error")
 
 
@@ -80,9 +97,9 @@ def test_unknown_name_lists_the_valid_names():
         experiments.get(3)
 
 
-def _keras_history(experiment, seed, epochs):
+def _keras_history(experiment, seed, epochs, data=None):
     """Plain Sequential + fit, one epoch per call on the engine's batch order."""
-    data = experiment.data()
+    data = experiment.data() if data is None else data
     start = _engine.initial_weights(seed, experiment.n_inputs, experiment.hidden_units,
                                     experiment.output_units, experiment.initializer)
     orders = _engine.batch_orders(seed, epochs, len(data.x_train))
@@ -227,7 +244,8 @@ def test_progress_bar_goes_to_stderr_and_changes_nothing(capsys):
 def test_score_checks_its_arguments():
     result = experiments.run("blobs/sparse_categorical_crossentropy", seeds=[0], epochs=1)
     np.testing.assert_array_equal(result.score("categorical_accuracy"), result.score("accuracy"))
-    with pytest.raises(ValueError, match="targets have 1 column"):
+    with pytest.raises(ValueError, match=re.escape(
+            "y_true and y_pred must have the same shape, got y_true (500,) and y_pred (500, 3)")):
         result.score("binary_accuracy")
     with pytest.raises(ValueError, match="metric must be one of"):
         result.score("f1")
@@ -250,30 +268,306 @@ def test_run_rejects_bad_arguments(kwargs, error, message):
 
 
 def test_importing_lossguide_does_not_import_tensorflow():
-    code = "import sys, lossguide, lossguide.experiments, lossguide.datasets; " \
+    code = "import sys, lossguide, lossguide.experiments, lossguide.datasets, lossguide.metrics; " \
            "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_experiment_rejects_bad_fields():
-    import dataclasses
+def with_network(experiment, **changes):
+    return dataclasses.replace(experiment, network=dataclasses.replace(experiment.network, **changes))
 
-    base = experiments.get("circles/hinge")
-    with pytest.raises(ValueError, match="optimizer name must be 'sgd' or 'rmsprop'"):
-        dataclasses.replace(base, optimizer={"name": "adam", "learning_rate": 0.001})
-    with pytest.raises(ValueError, match="epochs must be a positive int, got 0"):
-        dataclasses.replace(base, epochs=0)
-    with pytest.raises(ValueError, match="problem must be one of"):
-        dataclasses.replace(base, problem="moons")
+
+HINGE = experiments.get("circles/hinge")
+REGRESSION = experiments.get("regression/mean_squared_error")
+BLOBS = experiments.get("blobs/categorical_crossentropy")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: dataclasses.replace(HINGE, optimizer={"name": "adam", "learning_rate": 0.001}),
+     ValueError, "optimizer name must be 'sgd' or 'rmsprop', got {'name': 'adam', 'learning_rate': 0.001}"),
+    (lambda: dataclasses.replace(HINGE, optimizer="sgd"), TypeError,
+     ("optimizer must be lossguide.experiments.SGD(...) or RMSprop(...), or a dict such as "
+     "{'name': 'sgd', 'learning_rate': 0.01}, got str: 'sgd'")),
+    (lambda: dataclasses.replace(HINGE, optimizer={"name": "sgd"}), ValueError,
+     "optimizer 'sgd' needs a learning_rate, got {'name': 'sgd'}"),
+    (lambda: dataclasses.replace(HINGE, optimizer={"name": "sgd", "lr": 0.01}), ValueError,
+     "optimizer 'sgd' has no option(s) ['lr']; it takes learning_rate, momentum"),
+    (lambda: dataclasses.replace(HINGE, optimizer={"name": "rmsprop", "learning_rate": 0.01,
+                                                   "momentum": 0.9}), ValueError,
+     "optimizer 'rmsprop' has no option(s) ['momentum']; it takes learning_rate, rho, epsilon"),
+    (lambda: experiments.SGD(learning_rate=-0.1), ValueError,
+     "optimizer learning_rate must be in (0, inf), got -0.1"),
+    (lambda: experiments.SGD(learning_rate=0.01, momentum=1.0), ValueError,
+     "optimizer momentum must be in [0, 1), got 1.0"),
+    (lambda: experiments.RMSprop(learning_rate="0.01"), ValueError,
+     "optimizer learning_rate must be a finite real number, got '0.01'"),
+    (lambda: dataclasses.replace(HINGE, epochs=0), ValueError, "epochs must be a positive int, got 0"),
+    (lambda: dataclasses.replace(HINGE, batch_size=2.5), ValueError,
+     "batch_size must be a positive int, got 2.5"),
+    (lambda: dataclasses.replace(HINGE, problem="moons"), ValueError, "problem must be one of"),
+    (lambda: dataclasses.replace(HINGE, targets="onehot"), ValueError,
+     "targets must be one of ['01', 'pm1'] for problem 'circles', got 'onehot'"),
+    (lambda: with_network(HINGE, hidden_activation="elu"), ValueError,
+     ("hidden_activation must be one of ['linear', 'relu', 'tanh', 'sigmoid', 'softmax', 'softplus', "
+     "'exponential'], got 'elu'")),
+    (lambda: with_network(HINGE, output_activation="elu"), ValueError,
+     "output_activation must be one of"),
+    (lambda: with_network(HINGE, initializer="lecun_normal"), ValueError,
+     "initializer must be one of ['he_uniform', 'glorot_uniform'], got 'lecun_normal'"),
+    (lambda: with_network(REGRESSION, output_units=3), ValueError,
+     "output_units must be 1 for 'real' targets of problem 'regression', got 3"),
+    (lambda: with_network(BLOBS, output_units=2), ValueError,
+     "output_units must be 3 for 'onehot' targets of problem 'blobs', got 2"),
+    (lambda: with_network(HINGE, output_activation="softmax"), ValueError,
+     "output_activation 'softmax' needs output_units >= 2"),
+    (lambda: dataclasses.replace(HINGE, network={"hidden_units": 50}), TypeError,
+     "network must be a lossguide.experiments.Network, got dict"),
+    (lambda: dataclasses.replace(REGRESSION, metric="accuracy"), ValueError,
+     "metric 'accuracy' needs class targets, got targets 'real'; use 'mse'"),
+    (lambda: dataclasses.replace(HINGE, metric="f1"), ValueError,
+     "metric must be one of ['mse', 'accuracy'], got 'f1'"),
+    (lambda: dataclasses.replace(HINGE, loss=3), TypeError, "loss must be a str or a callable, got int: 3"),
+    (lambda: dataclasses.replace(BLOBS, loss_options={"label_smoothing": [0.1]}), TypeError,
+     "loss_options['label_smoothing'] must be a number, bool, str or None, got list: [0.1]"),
+    (lambda: dataclasses.replace(BLOBS, loss_options=[("label_smoothing", 0.1)]), TypeError,
+     "loss_options must be a dict, got list"),
+    (lambda: dataclasses.replace(HINGE, extra_metrics=("f1",)), ValueError,
+     ("extra_metrics entry must be one of ['accuracy', 'mse', 'mae', 'msle', 'binary_accuracy', "
+     "'logit_accuracy', 'sign_accuracy', 'categorical_accuracy'], got 'f1'")),
+    (lambda: dataclasses.replace(HINGE, extra_metrics="msle"), TypeError,
+     "extra_metrics must be a tuple of str, got 'msle'"),
+])
+def test_experiment_rejects_bad_fields_naming_them(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
+
+
+def test_experiments_are_frozen_all_the_way_down_and_hashable():
+    hinge = experiments.get("circles/hinge")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hinge.optimizer.learning_rate = 1.0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hinge.network.hidden_units = 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hinge.epochs = 3
+    smoothed = experiments.get("blobs/categorical_crossentropy_ls0.1")
+    with pytest.raises(TypeError):
+        smoothed.loss_options["label_smoothing"] = 0.5
+    # the registry is unchanged for everyone else
+    assert experiments.get("circles/hinge").optimizer.learning_rate == 0.01
+    assert experiments.get("blobs/categorical_crossentropy_ls0.1").loss_options == {"label_smoothing": 0.1}
+    # a dict passed in is copied: changing it afterwards changes nothing
+    options = {"label_smoothing": 0.2}
+    mine = dataclasses.replace(smoothed, loss_options=options)
+    options["label_smoothing"] = 0.9
+    assert mine.loss_options["label_smoothing"] == 0.2
+    # hashable; equal records are equal and hash alike; a dict optimizer becomes the record
+    registered = [experiments.get(name) for name in experiments.names()]
+    assert len(set(registered)) == len(registered)
+    same = dataclasses.replace(hinge, optimizer={"name": "sgd", "learning_rate": 0.01, "momentum": 0.9})
+    assert same == hinge and hash(same) == hash(hinge)
+    assert dataclasses.replace(hinge, optimizer=experiments.SGD(learning_rate=0.02)) != hinge
+    # pickled and copied as equal records (a MappingProxyType alone would refuse)
+    import copy
+    import pickle
+
+    assert pickle.loads(pickle.dumps(smoothed)) == smoothed
+    assert copy.deepcopy(smoothed).loss_options == {"label_smoothing": 0.1}
+    # chapters read these directly
+    assert (hinge.hidden_units, hinge.hidden_activation, hinge.initializer, hinge.output_units,
+            hinge.output_activation, hinge.n_inputs) == (50, "relu", "he_uniform", 1, "tanh", 2)
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("circles/binary_crossentropy", "threshold"), ("circles/hinge", "sign"),
+    ("blobs/sparse_categorical_crossentropy", "argmax"), ("blobs/kl_divergence", "argmax"),
+    ("digits/mean_squared_error", "argmax"), ("regression/huber", None),
+])
+def test_decision_rule_of_the_registered_experiments(name, rule):
+    assert experiments.get(name).decision_rule == rule
 
 
 def test_a_custom_experiment_runs():
-    import dataclasses
-
     plain_sgd = dataclasses.replace(experiments.get("blobs/categorical_crossentropy"),
                                     name="blobs/cce_no_momentum",
                                     optimizer={"name": "sgd", "learning_rate": 0.05})
+    assert plain_sgd.optimizer == experiments.SGD(learning_rate=0.05, momentum=0.0)
     result = experiments.run(plain_sgd, seeds=[0], epochs=2)
-    model, keras_rows = _keras_history(plain_sgd, 0, 2)
+    _, keras_rows = _keras_history(plain_sgd, 0, 2)
     np.testing.assert_allclose(result.history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+
+
+def test_a_callable_loss_trains_exactly_like_its_identifier():
+    import keras
+
+    assert "Callable" in experiments.Experiment.__annotations__["loss"]
+    as_function = dataclasses.replace(REGRESSION, loss=keras.losses.mean_squared_error)
+    by_name = experiments.run(REGRESSION, seeds=[0, 1], epochs=3)
+    by_function = experiments.run(as_function, seeds=[0, 1], epochs=3)
+    pd.testing.assert_frame_equal(by_name.history, by_function.history, check_exact=True)
+
+
+def _count_data():
+    # Poisson counts whose log-mean is linear in the regression features.
+    base = datasets.regression()
+    rng = np.random.default_rng(0)
+    counts = [rng.poisson(np.exp(0.5 * y)).astype(np.float64) for y in (base.y_train, base.y_test)]
+    return datasets.Split("counts", base.x_train, counts[0], base.x_test, counts[1],
+                          "Poisson counts, log-mean 0.5 * regression target", "real")
+
+
+def _softplus_msle():
+    return with_network(experiments.get("positive_regression/mean_squared_logarithmic_error"),
+                        output_activation="softplus")
+
+
+def _exponential_poisson():
+    return dataclasses.replace(with_network(REGRESSION, output_activation="exponential"),
+                               name="counts/poisson", loss="poisson")
+
+
+@pytest.mark.parametrize("make, data", [
+    (_softplus_msle, None),
+    (_exponential_poisson, _count_data),
+])
+def test_softplus_and_exponential_outputs_match_keras_fit_and_train(make, data):
+    experiment = make()
+    data = data() if data else None
+    seed = 3
+    short = experiments.run(experiment, seeds=[seed], epochs=3, data=data)
+    model, keras_rows = _keras_history(experiment, seed, 3, data)
+    np.testing.assert_allclose(short.history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+    split = short.data
+    np.testing.assert_allclose(short.predict(split.x_test, seed), model.predict(split.x_test, verbose=0),
+                               rtol=1e-12, atol=1e-12)
+    # and they train: finite, lower loss, positive outputs (what these activations are for)
+    result = experiments.run(experiment, seeds=[0, 1], epochs=30, data=data)
+    first = result.history[result.history["epoch"] == 1].set_index("seed")
+    assert np.isfinite(result.final.to_numpy()).all()
+    assert (result.final["train_loss"] < first["train_loss"]).all()
+    assert (result.predict(split.x_test) > 0).all()
+
+
+def _pairs():
+    names = list(experiments.ACTIVATIONS)
+    return [(a, "linear") for a in names] + [("relu", a) for a in names if a != "linear"]
+
+
+@pytest.mark.parametrize("hidden, output", _pairs())
+def test_numpy_forward_pass_matches_keras_predict_for_every_activation(hidden, output):
+    base = BLOBS if output == "softmax" else REGRESSION
+    experiment = with_network(base, hidden_activation=hidden, output_activation=output)
+    network = experiment.network
+    weights = [np.stack([w, w]) for w in _engine.initial_weights(
+        0, experiment.n_inputs, network.hidden_units, network.output_units, network.initializer)]
+    rng = np.random.default_rng(1)
+    weights = [w + rng.normal(scale=0.1, size=w.shape) for w in weights]  # nonzero biases too
+    result = experiments.Result(experiment, [0, 1], np.zeros((1, 2, 4)), np.zeros((2, 4)), weights)
+    x = experiment.data().x_test[:64]
+    model = experiment.keras_model(result.weights(1))
+    np.testing.assert_allclose(result.predict(x, seed=1), model.predict(x, verbose=0),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_logit_output_is_scored_at_threshold_zero_as_keras_binary_accuracy():
+    import keras
+
+    logits = dataclasses.replace(with_network(experiments.get("circles/binary_crossentropy"),
+                                              output_activation="linear"),
+                                 name="circles/bce_from_logits", loss_options={"from_logits": True})
+    assert logits.decision_rule == "logit"
+    seed = 4
+    result = experiments.run(logits, seeds=[2, seed], epochs=3)
+    model, keras_rows = _keras_history(logits, seed, 3)
+    history = result.history[result.history["seed"] == seed]
+    np.testing.assert_allclose(history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+    data = logits.data()
+    reference = keras.metrics.BinaryAccuracy(threshold=0)
+    reference.update_state(data.y_test, model.predict(data.x_test, verbose=0))
+    assert result.final.loc[seed, "test_accuracy"] == pytest.approx(float(reference.result()), abs=1e-12)
+    classes = result.predict_classes(data.x_test, seed)
+    assert np.mean(classes == data.y_test) == pytest.approx(result.final.loc[seed, "test_accuracy"])
+    # 'binary_accuracy' (threshold 0.5 on the logit) is the trap, and differs
+    assert not np.allclose(result.score("binary_accuracy"), result.score("accuracy"))
+    np.testing.assert_array_equal(result.score("logit_accuracy"), result.score("accuracy"))
+
+
+def _with_outliers():
+    clean = datasets.regression()
+    y = clean.y_train.copy()
+    y[np.random.default_rng(0).choice(y.size, size=25, replace=False)] += 10.0
+    return datasets.Split("regression", clean.x_train, y, clean.x_test, clean.y_test,
+                          "regression, 25 training targets shifted by +10", "real")
+
+
+def test_run_trains_and_scores_on_data_passed_in():
+    corrupted = _with_outliers()
+    seed = 1
+    result = experiments.run("regression/huber", seeds=[0, seed], epochs=3, data=corrupted)
+    assert result.data is corrupted and result.experiment is experiments.get("regression/huber")
+    _, keras_rows = _keras_history(result.experiment, seed, 3, corrupted)
+    history = result.history[result.history["seed"] == seed]
+    np.testing.assert_allclose(history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+    # Result scores on the data it was trained on, not on the experiment's own
+    residual = result.predict(corrupted.x_train) - corrupted.y_train[None, :, None]
+    np.testing.assert_allclose(result.score("mse", "train"), np.mean(residual**2, axis=(1, 2)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(result.score("mse", "train"), result.final["train_mse"], rtol=1e-9)
+    clean = experiments.run("regression/huber", seeds=[0, seed], epochs=3)
+    assert (result.final["train_mse"] > clean.final["train_mse"] + 1).all()
+
+
+def _split(base, **changes):
+    parts = {field: getattr(base, field) for field in
+             ("name", "x_train", "y_train", "x_test", "y_test", "description", "targets")}
+    return datasets.Split(**{**parts, **changes})
+
+
+def _bad_value(array, index, value):
+    array = np.array(array)
+    array[index] = value
+    return array
+
+
+@pytest.mark.parametrize("name, make, error, message", [
+    ("regression/huber", lambda: (datasets.regression().x_train, datasets.regression().y_train),
+     TypeError, "data must be a lossguide.datasets.Split, got tuple"),
+    ("regression/huber", lambda: _split(datasets.regression(),
+                                        x_train=datasets.regression().x_train[:, :5]),
+     ValueError, ("data.x_train must have shape (n, 20) for the network of 'regression/huber', "
+                 "got (500, 5)")),
+    ("circles/hinge", lambda: datasets.circles("01"), ValueError,
+     "data has targets encoded '01', but experiment 'circles/hinge' expects 'pm1'"),
+    ("blobs/categorical_crossentropy",
+     lambda: _split(datasets.blobs(one_hot=True), y_train=np.eye(4)[np.arange(500) % 4]),
+     ValueError, "data.y_train must be one-hot rows of shape (n, 3) for output_units=3, got (500, 4)"),
+    ("regression/huber", lambda: _split(datasets.regression(),
+                                        y_train=np.zeros((500, 2))),
+     ValueError, "data.y_train must be one column for 'real' targets, got shape (500, 2)"),
+    ("circles/hinge", lambda: _split(datasets.circles("pm1"),
+                                     y_test=_bad_value(datasets.circles("pm1").y_test, 3, 0.0)),
+     ValueError, "data.y_test must hold labels in {-1, 1} for 'pm1' targets, got 0.0 at row 3"),
+    ("blobs/sparse_categorical_crossentropy",
+     lambda: _split(datasets.blobs(), y_train=_bad_value(datasets.blobs().y_train, 7, 3)),
+     ValueError, "data.y_train must hold class indices in [0, 3) for 'int' targets, got 3 at row 7"),
+    ("regression/huber", lambda: _split(datasets.regression(),
+                                        x_test=_bad_value(datasets.regression().x_test, (2, 1), np.nan)),
+     ValueError, "data.x_test contains NaN at index (2, 1)"),
+    ("regression/huber", lambda: _split(datasets.regression(),
+                                        y_train=datasets.regression().y_train[:400]),
+     ValueError, "data.y_train has 400 rows but data.x_train has 500"),
+])
+def test_run_rejects_data_that_do_not_fit(name, make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        experiments.run(name, seeds=[0], epochs=1, data=make())
+
+
+def test_predict_rejects_non_finite_features_naming_x():
+    result = experiments.run("circles/hinge", seeds=[0], epochs=1)
+    with pytest.raises(ValueError, match=re.escape("x contains NaN at index (1, 0)")):
+        result.predict([[0.1, 0.2], [np.nan, 0.0]])
+    with pytest.raises(ValueError, match=re.escape("x contains -inf at index (0, 1)")):
+        result.predict_classes([[0.1, -np.inf]])
+    with pytest.raises(TypeError, match="x must be an array of numbers, got str"):
+        result.predict("x")
