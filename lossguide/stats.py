@@ -292,8 +292,8 @@ def holm(comparisons):
     return corrected
 
 
-def table(comparisons, *, digits: int = 4, names=("a", "b")):
-    """A DataFrame of comparisons: means, paired difference, interval, p, wins, verdict.
+def table(comparisons, *, digits: int = 4, names=("a", "b"), means: bool = False):
+    """A DataFrame of comparisons: paired difference, interval, p, wins, verdict.
 
     Parameters
     ----------
@@ -303,6 +303,9 @@ def table(comparisons, *, digits: int = 4, names=("a", "b")):
         Rounding of the scores and differences.
     names : pair of str
         Column labels for the two sides.
+    means : bool
+        Also show each side's mean (off by default: the per-loss tables show
+        them, and the comparison table stays narrow enough for the page).
 
     Returns
     -------
@@ -314,7 +317,7 @@ def table(comparisons, *, digits: int = 4, names=("a", "b")):
     --------
     >>> t = table({"x vs y": compare([1.0, 2.0, 3.0], [1.5, 2.4, 3.6])})
     >>> list(t.columns)
-    ['mean a', 'mean b', 'a − b', '95 % CI', 'p', 'seeds a better', 'lower (verdict)']
+    ['a − b', '95 % CI', 'p', 'seeds a better', 'lower (verdict)']
     """
     import pandas as pd
 
@@ -325,13 +328,15 @@ def table(comparisons, *, digits: int = 4, names=("a", "b")):
     adjusted = any(c.p_holm is not None for c in comparisons.values())
     for label, c in comparisons.items():
         level = f"{100 * c.confidence:g} % CI"
-        row = {
-            f"mean {first}": round(c.mean_a, digits),
-            f"mean {second}": round(c.mean_b, digits),
+        row = {}
+        if means:
+            row[f"mean {first}"] = round(c.mean_a, digits)
+            row[f"mean {second}"] = round(c.mean_b, digits)
+        row.update({
             f"{first} − {second}": round(c.difference, digits),
             level: f"[{c.ci_low:.{digits}f}, {c.ci_high:.{digits}f}]",
             "p": _format_p(c.p_value),
-        }
+        })
         if adjusted:
             row["p (Holm)"] = _format_p(c.p_holm)
         row[f"seeds {first} better"] = f"{c.wins_a}/{c.n}"

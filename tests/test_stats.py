@@ -150,12 +150,13 @@ def test_table_and_describe():
     x = rng.normal(0.1, 0.01, size=10)
     comparisons = stats.holm({"mae vs mse": stats.compare(x - 0.01, x), "huber vs mse":
                               stats.compare(x + rng.normal(0, 0.001, 10), x)})
-    frame = stats.table(comparisons, names=("first", "second"))
+    frame = stats.table(comparisons, names=("first", "second"), means=True)
     assert list(frame.columns) == ["mean first", "mean second", "first − second", "95 % CI", "p",
                                    "p (Holm)", "seeds first better", "lower (verdict)"]
     assert frame.loc["mae vs mse", "lower (verdict)"] == "first"
     assert frame.loc["huber vs mse", "lower (verdict)"] == "neither"
     assert "Holm over 2" in frame.attrs["note"]
+    assert list(stats.table(comparisons).columns)[0] == "a − b"
     sentence = comparisons["mae vs mse"].describe("MAE", "MSE", "test MSE")
     assert sentence.startswith("MAE has a lower test MSE than MSE: difference -0.010")
     assert "Holm-adjusted" in sentence and "better on 10 vs 0 of 10 seeds" in sentence
