@@ -59,10 +59,13 @@ __all__ = [
     "Network",
     "RMSprop",
     "Result",
+    "Tuning",
     "get",
     "names",
     "run",
     "sign_accuracy",
+    "tune_learning_rate",
+    "with_learning_rate",
 ]
 
 
@@ -1123,3 +1126,124 @@ def run(name_or_experiment, seeds=range(5), epochs=None, *, data=None, progress=
                             progress=_ProgressBar(experiment.name) if progress else None)
     return Result(experiment, seeds, outcome["history"], outcome["final"], outcome["weights"],
                   data=data)
+
+
+# ---------------------------------------------------------------------------
+# Fair step sizes
+
+
+def with_learning_rate(experiment, learning_rate) -> Experiment:
+    """The same experiment with another learning rate (and ``@lr=<rate>`` in its name).
+
+    .. math:: \\eta \\mapsto \\eta'
+
+    Examples
+    --------
+    >>> from lossguide import experiments
+    >>> faster = experiments.with_learning_rate(experiments.get("regression/huber"), 0.02)
+    >>> faster.name, faster.optimizer.learning_rate, faster.optimizer.momentum
+    ('regression/huber@lr=0.02', 0.02, 0.9)
+    """
+    if isinstance(experiment, str):
+        experiment = get(experiment)
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"experiment must be an Experiment or a name, got {type(experiment).__name__}")
+    optimizer = dataclasses.replace(experiment.optimizer, learning_rate=learning_rate)
+    base = experiment.name.split("@lr=")[0]
+    return dataclasses.replace(experiment, name=f"{base}@lr={learning_rate:g}", optimizer=optimizer)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tuning:
+    """A learning rate chosen on validation data, and the run at that rate.
+
+    Attributes
+    ----------
+    experiment : Experiment
+        The experiment at the chosen rate.
+    learning_rate : float
+        The chosen rate: the best mean validation score over the seeds.
+    validation : pandas.DataFrame
+        One row per rate: ``mean`` and ``sd`` of the validation score over the
+        seeds, ``diverged`` seeds (non-finite score) and ``chosen``.
+    metric : str
+        The column of ``Result.final`` that was compared, e.g. ``"test_mse"``
+        (on the validation split, where ``test`` means validation).
+    result : Result
+        The chosen experiment trained on the full training set, scored on the test set.
+    """
+
+    experiment: Experiment
+    learning_rate: float
+    validation: object
+    metric: str
+    result: Result
+
+
+def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, data=None,
+                       fraction=0.2, split_seed=0) -> Tuning:
+    """Choose the learning rate on a validation split, then train at it on the full data.
+
+    The validation rows are carved out of the *training* rows
+    (:func:`lossguide.datasets.validation_split`); the test rows are used only
+    once, by the final run at the chosen rate. The score compared is the
+    experiment's own metric (MSE: lower is better; accuracy: higher), averaged
+    over the seeds; a rate at which any seed diverges (a non-finite score) is
+    never chosen.
+
+    .. math:: \\eta^\\ast = \\arg\\min_{\\eta} \\frac1K \\sum_k \\text{val}_k(\\eta)
+              \\quad (\\arg\\max \\text{ for accuracy})
+
+    Parameters
+    ----------
+    name_or_experiment : str or Experiment
+    learning_rates : sequence of float
+        The grid, e.g. ``[0.005, 0.01, 0.02, 0.05]``.
+    seeds : iterable of int
+    data : lossguide.datasets.Split, optional
+        The full split (by default the experiment's own).
+    fraction, split_seed
+        Passed to :func:`~lossguide.datasets.validation_split`.
+
+    Returns
+    -------
+    Tuning
+
+    Examples
+    --------
+    >>> from lossguide import experiments
+    >>> tuned = experiments.tune_learning_rate("regression/huber", [0.01, 0.02], seeds=[0, 1])
+    >>> tuned.learning_rate in (0.01, 0.02), list(tuned.validation.columns)
+    (True, ['mean', 'sd', 'diverged', 'chosen'])
+    """
+    import pandas as pd
+
+    experiment = name_or_experiment if isinstance(name_or_experiment, Experiment) \
+        else get(name_or_experiment)
+    if isinstance(learning_rates, (str, bytes, numbers.Number)) or not learning_rates:
+        raise ValueError(f"learning_rates must be a non-empty sequence of rates, got {learning_rates!r}")
+    for rate in learning_rates:
+        _check_rate(rate, "learning_rates entry", low=0.0)
+    rates = [float(rate) for rate in learning_rates]
+    seeds = _check_seeds(seeds)
+    full = experiment.data() if data is None else data
+    tuning_split = datasets.validation_split(full, fraction=fraction, seed=split_seed)
+    metric = f"test_{experiment.metric}"
+    lower_is_better = experiment.metric == "mse"
+    rows = {}
+    for rate in rates:
+        scores = run(with_learning_rate(experiment, rate), seeds, data=tuning_split).final[metric]
+        finite = np.isfinite(scores.to_numpy())
+        rows[rate] = {"mean": float(scores[finite].mean()) if finite.any() else math.nan,
+                      "sd": float(scores[finite].std(ddof=1)) if finite.sum() > 1 else math.nan,
+                      "diverged": int((~finite).sum())}
+    table = pd.DataFrame(rows).T
+    table.index.name = "learning rate"
+    candidates = table[(table["diverged"] == 0) & table["mean"].notna()]
+    if candidates.empty:
+        raise ValueError(f"every learning rate in {rates} diverged on some seed")
+    best = float(candidates["mean"].idxmin() if lower_is_better else candidates["mean"].idxmax())
+    table["diverged"] = table["diverged"].astype(int)
+    table["chosen"] = table.index == best
+    chosen = with_learning_rate(experiment, best)
+    return Tuning(chosen, best, table, metric, run(chosen, seeds, data=full))

@@ -571,3 +571,30 @@ def test_predict_rejects_non_finite_features_naming_x():
         result.predict_classes([[0.1, -np.inf]])
     with pytest.raises(TypeError, match="x must be an array of numbers, got str"):
         result.predict("x")
+
+
+def test_with_learning_rate_changes_only_the_rate():
+    base = experiments.get("regression/mean_squared_error")
+    faster = experiments.with_learning_rate(base, 0.02)
+    assert faster.optimizer.learning_rate == 0.02 and faster.optimizer.momentum == base.optimizer.momentum
+    assert faster.network == base.network and faster.loss == base.loss
+    assert experiments.with_learning_rate(faster, 0.05).name == "regression/mean_squared_error@lr=0.05"
+    assert base.optimizer.learning_rate == 0.01  # the registered experiment is untouched
+    with pytest.raises(ValueError, match="learning_rate"):
+        experiments.with_learning_rate(base, -1.0)
+
+
+def test_tune_learning_rate_chooses_on_validation_rows_only():
+    tuned = experiments.tune_learning_rate("regression/huber", [0.002, 0.02], seeds=[0, 1, 2],)
+    table = tuned.validation
+    assert list(table.index) == [0.002, 0.02] and table["chosen"].sum() == 1
+    best = table["mean"].idxmin()
+    assert tuned.learning_rate == best and tuned.experiment.optimizer.learning_rate == best
+    # The final run trains on all 500 training rows and scores the untouched test set.
+    assert tuned.result.data.x_train.shape[0] == 500
+    full = experiments.run(tuned.experiment, [0, 1, 2])
+    np.testing.assert_array_equal(tuned.result.final.to_numpy(), full.final.to_numpy())
+    # The validation scores are not the test scores.
+    assert not np.isclose(table.loc[best, "mean"], full.final["test_mse"].mean())
+    with pytest.raises(ValueError, match="learning_rates must be a non-empty sequence"):
+        experiments.tune_learning_rate("regression/huber", [], seeds=[0, 1])
