@@ -993,6 +993,46 @@ class Result:
         values = [scorer(y, prediction).mean() for prediction in self.predict(x)]
         return pd.Series(values, index=pd.Index(self.seeds, name="seed"), name=f"{split}_{metric}")
 
+    def keras_evaluate(self, split="test", *, loss=None, metrics=("accuracy",)):
+        """What Keras's own ``model.evaluate`` reports for each trained seed.
+
+        Each seed's weights are loaded into one plain Keras model
+        (:meth:`Experiment.keras_model`), compiled with ``loss`` (by default the
+        experiment's) and ``metrics`` exactly as a reader would write them, e.g.
+        ``metrics=["accuracy"]`` to see which accuracy Keras 3 picks.
+
+        .. math:: r_k = \\texttt{model.evaluate}(x, y)\\big|_{w = w_k}
+
+        Parameters
+        ----------
+        split : {"train", "test"}
+            Of :attr:`data`.
+        loss : str or callable, optional
+            Passed to ``model.compile``.
+        metrics : sequence
+            Passed to ``model.compile``; strings or Keras metric objects.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per seed, one column per value Keras returns (``loss`` and each metric).
+        """
+        import pandas as pd
+
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        if isinstance(metrics, (str, bytes)):
+            raise TypeError(f"metrics must be a sequence of metrics, got the string {metrics!r}")
+        x, y = (self.data.x_train, self.data.y_train) if split == "train" else (
+            self.data.x_test, self.data.y_test)
+        model = self.experiment.keras_model(self.weights(self.seeds[0]))
+        model.compile(loss=self.experiment.loss if loss is None else loss, metrics=list(metrics))
+        rows = []
+        for seed in self.seeds:
+            model.set_weights(self.weights(seed))
+            rows.append(model.evaluate(x, y, verbose=0, return_dict=True))
+        return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed")).astype(float)
+
     def __repr__(self):
         column = f"test_{self.metric}"
         values = self.final[column]

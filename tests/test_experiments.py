@@ -598,3 +598,14 @@ def test_tune_learning_rate_chooses_on_validation_rows_only():
     assert not np.isclose(table.loc[best, "mean"], full.final["test_mse"].mean())
     with pytest.raises(ValueError, match="learning_rates must be a non-empty sequence"):
         experiments.tune_learning_rate("regression/huber", [], seeds=[0, 1])
+
+
+def test_keras_evaluate_reports_what_model_evaluate_reports():
+    result = experiments.run("circles/hinge", seeds=[0, 1], epochs=3)
+    reported = result.keras_evaluate(metrics=["accuracy"])
+    assert set(reported.columns) == {"accuracy", "loss"}
+    # Keras 3's "accuracy" on {-1, 1} targets is binary accuracy at 0.5, not the sign accuracy.
+    np.testing.assert_allclose(reported["accuracy"], result.score("binary_accuracy"), atol=1e-12)
+    np.testing.assert_allclose(reported["loss"], result.final["test_loss"], rtol=1e-10)
+    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+        result.keras_evaluate("validation")
