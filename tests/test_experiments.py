@@ -1,20 +1,15 @@
 """The multi-seed engine computes what Keras's fit computes, seed by seed."""
 
-import os
+import dataclasses
+import re
+import subprocess
+import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
+import pandas as pd
+import pytest
 
-import dataclasses  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from lossguide import _engine, datasets, experiments  # noqa: E402
+from lossguide import _engine, datasets, experiments
 
 
 @pytest.fixture(scope="module", autouse=True)

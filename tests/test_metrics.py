@@ -1,18 +1,13 @@
 """lossguide.metrics: one decision rule, checked against Keras's metrics and by hand."""
 
-import os
+import re
+import subprocess
+import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+import numpy as np
+import pytest
 
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from lossguide import experiments, losses, metrics  # noqa: E402
+from lossguide import experiments, losses, metrics
 
 RNG = np.random.default_rng(11)
 N = 200
