@@ -973,7 +973,7 @@ class Result:
         Returns
         -------
         pandas.Series
-            Indexed by seed.
+            Indexed by seed; NaN for a seed whose training diverged (non-finite outputs).
         """
         import pandas as pd
 
@@ -990,7 +990,10 @@ class Result:
             scorer = _SCORES[metric]
         x, y = (self.data.x_train, self.data.y_train) if split == "train" else (
             self.data.x_test, self.data.y_test)
-        values = [scorer(y, prediction).mean() for prediction in self.predict(x)]
+        # A seed whose training diverged has non-finite outputs: its score is NaN
+        # (the scorers themselves reject NaN input, as every lossguide function does).
+        values = [scorer(y, prediction).mean() if np.isfinite(prediction).all() else math.nan
+                  for prediction in self.predict(x)]
         return pd.Series(values, index=pd.Index(self.seeds, name="seed"), name=f"{split}_{metric}")
 
     def keras_evaluate(self, split="test", *, loss=None, metrics=("accuracy",)):
@@ -1221,15 +1224,15 @@ class Tuning:
 
 
 def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, data=None,
-                       fraction=0.2, split_seed=0) -> Tuning:
+                       metric=None, fraction=0.2, split_seed=0) -> Tuning:
     """Choose the learning rate on a validation split, then train at it on the full data.
 
     The validation rows are carved out of the *training* rows
     (:func:`lossguide.datasets.validation_split`); the test rows are used only
     once, by the final run at the chosen rate. The score compared is the
-    experiment's own metric (MSE: lower is better; accuracy: higher), averaged
-    over the seeds; a rate at which any seed diverges (a non-finite score) is
-    never chosen.
+    experiment's own metric (MSE: lower is better; accuracy: higher) or
+    ``metric``, averaged over the seeds; a rate at which any seed diverges (a
+    non-finite score) is never chosen.
 
     .. math:: \\eta^\\ast = \\arg\\min_{\\eta} \\frac1K \\sum_k \\text{val}_k(\\eta)
               \\quad (\\arg\\max \\text{ for accuracy})
@@ -1242,6 +1245,10 @@ def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, d
     seeds : iterable of int
     data : lossguide.datasets.Split, optional
         The full split (by default the experiment's own).
+    metric : str, optional
+        A metric name of :meth:`Result.score` (e.g. ``"msle"``, ``"mae"``) to
+        choose by instead of the experiment's own; accuracies are maximised,
+        errors minimised.
     fraction, split_seed
         Passed to :func:`~lossguide.datasets.validation_split`.
 
@@ -1268,11 +1275,14 @@ def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, d
     seeds = _check_seeds(seeds)
     full = experiment.data() if data is None else data
     tuning_split = datasets.validation_split(full, fraction=fraction, seed=split_seed)
-    metric = f"test_{experiment.metric}"
-    lower_is_better = experiment.metric == "mse"
+    if metric is None:
+        metric = experiment.metric
+    if metric not in _SCORE_NAMES:
+        raise ValueError(f"metric must be one of {list(_SCORE_NAMES)}, got {metric!r}")
+    lower_is_better = not metric.endswith("accuracy")
     rows = {}
     for rate in rates:
-        scores = run(with_learning_rate(experiment, rate), seeds, data=tuning_split).final[metric]
+        scores = run(with_learning_rate(experiment, rate), seeds, data=tuning_split).score(metric)
         finite = np.isfinite(scores.to_numpy())
         rows[rate] = {"mean": float(scores[finite].mean()) if finite.any() else math.nan,
                       "sd": float(scores[finite].std(ddof=1)) if finite.sum() > 1 else math.nan,
@@ -1286,4 +1296,4 @@ def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, d
     table["diverged"] = table["diverged"].astype(int)
     table["chosen"] = table.index == best
     chosen = with_learning_rate(experiment, best)
-    return Tuning(chosen, best, table, metric, run(chosen, seeds, data=full))
+    return Tuning(chosen, best, table, f"test_{metric}", run(chosen, seeds, data=full))

@@ -326,6 +326,7 @@ def table(comparisons, *, digits: int = 4, names=("a", "b"), means: bool = False
     first, second = names
     rows = {}
     adjusted = any(c.p_holm is not None for c in comparisons.values())
+    mixed = len({c.better for c in comparisons.values()}) > 1
     for label, c in comparisons.items():
         level = f"{100 * c.confidence:g} % CI"
         row = {}
@@ -340,8 +341,10 @@ def table(comparisons, *, digits: int = 4, names=("a", "b"), means: bool = False
         if adjusted:
             row["p (Holm)"] = _format_p(c.p_holm)
         row[f"seeds {first} better"] = f"{c.wins_a}/{c.n}"
-        # The winner's name (its scores are the better ones), or "neither".
-        row[f"{c.better} (verdict)"] = {"a": first, "b": second, "neither": "neither"}[c.verdict]
+        # The winner's name (its scores are the better ones), or "neither"; one
+        # column named after the direction, or a neutral name when rows mix them.
+        verdict_column = f"{c.better} (verdict)" if not mixed else "verdict (the better one)"
+        row[verdict_column] = {"a": first, "b": second, "neither": "neither"}[c.verdict]
         rows[label] = row
     frame = pd.DataFrame(rows).T
     frame.attrs["note"] = (

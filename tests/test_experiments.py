@@ -604,3 +604,20 @@ def test_keras_evaluate_reports_what_model_evaluate_reports():
     np.testing.assert_allclose(reported["loss"], result.final["test_loss"], rtol=1e-10)
     with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
         result.keras_evaluate("validation")
+
+
+def test_a_diverged_seed_scores_nan_instead_of_raising():
+    # positive_regression/mean_squared_error carries the extra metric msle; at a huge
+    # rate the network diverges and its outputs are NaN.
+    exploding = experiments.with_learning_rate("positive_regression/mean_squared_error", 5.0)
+    result = experiments.run(exploding, seeds=[0, 1], epochs=3)
+    assert result.final["test_msle"].isna().all()
+    assert result.score("mse").isna().all()
+
+
+def test_tune_learning_rate_by_another_metric():
+    tuned = experiments.tune_learning_rate("positive_regression/mean_squared_logarithmic_error",
+                                           [0.005, 0.01], seeds=[0, 1], metric="msle")
+    assert tuned.metric == "test_msle" and tuned.validation["chosen"].sum() == 1
+    with pytest.raises(ValueError, match="metric must be one of"):
+        experiments.tune_learning_rate("regression/huber", [0.01], seeds=[0, 1], metric="r2")

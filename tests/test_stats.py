@@ -167,3 +167,11 @@ def test_mean_sd_and_spread():
     assert stats.spread(np.array([1.0, 3.0]), digits=1) == "2.0 ± 1.4 [1.0, 3.0]"
     with pytest.raises(ValueError, match="at least 2 seeds"):
         stats.mean_sd([0.1])
+
+
+def test_table_with_mixed_directions_has_one_verdict_column():
+    errors = stats.compare([0.1, 0.2, 0.3], [0.2, 0.3, 0.45], better="lower")
+    accuracies = stats.compare([0.8, 0.9, 0.85], [0.7, 0.8, 0.8], better="higher")
+    frame = stats.table({"mse": errors, "accuracy": accuracies})
+    assert list(frame.columns)[-1] == "verdict (the better one)"
+    assert list(frame["verdict (the better one)"]) == ["a", "a"]
