@@ -35,6 +35,7 @@ __all__ = [
     "mnist",
     "positive_regression",
     "regression",
+    "thin_positives",
     "validation_split",
 ]
 
@@ -155,6 +156,44 @@ def validation_split(split: Split, fraction: float = 0.2, seed: int = 0) -> Spli
         f"validation (seed {seed}), test rows unused",
         split.targets,
     )
+
+
+def thin_positives(split: Split, share: float) -> Split:
+    """Make the positive class rare: keep every negative and only the first positives.
+
+    In the training and the test part alike, the first
+    :math:`\\operatorname{round}(n_0\\,s/(1 - s))` positives are kept, so that
+    positives make up the share :math:`s` of each part (the rows keep their order).
+
+    Parameters
+    ----------
+    split : Split
+        With binary targets ``"01"``.
+    share : float in (0, 0.5]
+        The positives' share after thinning.
+
+    Examples
+    --------
+    >>> rare = thin_positives(circles(), 0.05)
+    >>> rare.name, round(float(rare.y_train.mean()), 3), round(float(rare.y_test.mean()), 3)
+    ('circles (5% positives)', 0.05, 0.05)
+    """
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be a lossguide.datasets.Split, got {type(split).__name__}")
+    if split.targets != "01":
+        raise ValueError(f"split must have binary targets '01', got {split.targets!r}")
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 0.5:
+        raise ValueError(f"share must be a number in (0, 0.5], got {share!r}")
+    parts = {}
+    for part in ("train", "test"):
+        x, y = getattr(split, f"x_{part}"), getattr(split, f"y_{part}")
+        negatives, positives = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+        kept = positives[:round(len(negatives) * share / (1 - share))]
+        keep = np.sort(np.concatenate([negatives, kept]))
+        parts[f"x_{part}"], parts[f"y_{part}"] = x[keep], y[keep]
+    return Split(f"{split.name} ({share:.0%} positives)",
+                 description=f"{split.description}; positives thinned to {share:.0%}",
+                 targets=split.targets, **parts)
 
 
 def _check_choice(argument, value, allowed):

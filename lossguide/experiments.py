@@ -1029,7 +1029,9 @@ class Result:
         x, y = (self.data.x_train, self.data.y_train) if split == "train" else (
             self.data.x_test, self.data.y_test)
         model = self.experiment.keras_model(self.weights(self.seeds[0]))
-        model.compile(loss=self.experiment.loss if loss is None else loss, metrics=list(metrics))
+        # keras_model() compiled the experiment's loss with its loss_options
+        # (e.g. from_logits=True); keep that loss unless another is asked for.
+        model.compile(loss=model.loss if loss is None else loss, metrics=list(metrics))
         rows = []
         for seed in self.seeds:
             model.set_weights(self.weights(seed))

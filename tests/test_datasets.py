@@ -124,3 +124,18 @@ def test_validation_split_errors(options, error, message):
         datasets.validation_split(datasets.regression(), **options)
     with pytest.raises(TypeError, match="split must be a lossguide.datasets.Split"):
         datasets.validation_split("regression")
+
+
+def test_thin_positives_keeps_every_negative_and_the_share():
+    from lossguide import datasets
+
+    data = datasets.circles()
+    rare = datasets.thin_positives(data, 0.05)
+    for part in ("train", "test"):
+        y, y_rare = getattr(data, f"y_{part}"), getattr(rare, f"y_{part}")
+        assert (y_rare == 0).sum() == (y == 0).sum()
+        assert abs(y_rare.mean() - 0.05) < 0.005
+    with pytest.raises(ValueError, match="binary targets '01'"):
+        datasets.thin_positives(datasets.circles("pm1"), 0.05)
+    with pytest.raises(ValueError, match=re.escape("share must be a number in (0, 0.5], got 0.7")):
+        datasets.thin_positives(data, 0.7)

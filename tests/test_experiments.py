@@ -621,3 +621,14 @@ def test_tune_learning_rate_by_another_metric():
     assert tuned.metric == "test_msle" and tuned.validation["chosen"].sum() == 1
     with pytest.raises(ValueError, match="metric must be one of"):
         experiments.tune_learning_rate("regression/huber", [0.01], seeds=[0, 1], metric="r2")
+
+
+def test_keras_evaluate_uses_the_experiments_loss_options():
+    base = experiments.get("circles/binary_crossentropy")
+    logits = dataclasses.replace(
+        base, name="circles/bce_logits",
+        network=dataclasses.replace(base.network, output_activation="linear"),
+        loss_options={"from_logits": True})
+    result = experiments.run(logits, seeds=[0, 1], epochs=3)
+    np.testing.assert_allclose(result.keras_evaluate(metrics=[])["loss"], result.final["test_loss"],
+                               rtol=1e-10)
