@@ -93,25 +93,40 @@ class Comparison:
 
     def describe(self, name_a: str = "a", name_b: str = "b", metric: str = "score",
                  digits: int = 3) -> str:
-        """One sentence a chapter can glue, e.g. ``"a has a higher score than b: ..."``.
+        """One sentence a chapter can glue: the verdict, then the numbers behind it.
+
+        The winner is named first, with its own win count first; the difference
+        is always written out as ``name_a − name_b`` so its sign cannot be
+        misread. A comparison that wins alone but not after Holm's correction
+        says so.
 
         Examples
         --------
         >>> compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]).describe("MSE", "MAE", "test loss")
-        'no detectable difference in test loss between MSE and MAE: difference 0.000, 95 % CI [0.000, 0.000], p = 1, better on 0 vs 0 of 3 seeds'
+        'no detectable difference in test loss between MSE and MAE (MSE − MAE = 0.000, 95 % CI [0.000, 0.000], p = 1; MSE better on 0 and MAE on 0 of 3 seeds)'
+        >>> compare([0.2, 0.3, 0.5, 0.4], [0.3, 0.5, 0.6, 0.45]).describe("MAE", "MSE", "test MSE")
+        'MAE has a lower test MSE than MSE (MAE − MSE = -0.112, 95 % CI [-0.213, -0.012], p = 0.037; MAE better on 4 and MSE on 0 of 4 seeds)'
         """
         level = f"{100 * self.confidence:g} %"
         numbers_part = (
-            f"difference {self.difference:.{digits}f}, {level} CI "
+            f"{name_a} − {name_b} = {self.difference:.{digits}f}, {level} CI "
             f"[{self.ci_low:.{digits}f}, {self.ci_high:.{digits}f}], p = {_format_p(self.p_value)}"
         )
         if self.p_holm is not None:
-            numbers_part += f" (Holm-adjusted {_format_p(self.p_holm)})"
-        numbers_part += f", better on {self.wins_a} vs {self.wins_b} of {self.n} seeds"
+            numbers_part += f", Holm-adjusted {_format_p(self.p_holm)}"
+        if self.verdict == "b":
+            counts = f"{name_b} better on {self.wins_b} and {name_a} on {self.wins_a}"
+        else:
+            counts = f"{name_a} better on {self.wins_a} and {name_b} on {self.wins_b}"
+        numbers_part += f"; {counts} of {self.n} seeds"
         if self.verdict == "neither":
-            return f"no detectable difference in {metric} between {name_a} and {name_b}: {numbers_part}"
+            alone = _verdict(self.ci_low, self.ci_high, self.better)
+            if self.p_holm is not None and alone != "neither":
+                return (f"no difference in {metric} between {name_a} and {name_b} that survives "
+                        f"Holm's correction for the comparisons made together ({numbers_part})")
+            return f"no detectable difference in {metric} between {name_a} and {name_b} ({numbers_part})"
         winner, loser = (name_a, name_b) if self.verdict == "a" else (name_b, name_a)
-        return f"{winner} has a {self.better} {metric} than {loser}: {numbers_part}"
+        return f"{winner} has a {self.better} {metric} than {loser} ({numbers_part})"
 
 
 def _format_p(p: float) -> str:

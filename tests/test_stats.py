@@ -158,8 +158,22 @@ def test_table_and_describe():
     assert "Holm over 2" in frame.attrs["note"]
     assert list(stats.table(comparisons).columns)[0] == "a − b"
     sentence = comparisons["mae vs mse"].describe("MAE", "MSE", "test MSE")
-    assert sentence.startswith("MAE has a lower test MSE than MSE: difference -0.010")
-    assert "Holm-adjusted" in sentence and "better on 10 vs 0 of 10 seeds" in sentence
+    assert sentence.startswith("MAE has a lower test MSE than MSE (MAE − MSE = -0.010")
+    assert "Holm-adjusted" in sentence and "MAE better on 10 and MSE on 0 of 10 seeds" in sentence
+    # The winner's count comes first even when the winner is the second argument.
+    flipped = stats.compare(x, x - 0.01).describe("MSE", "MAE", "test MSE")
+    assert flipped.startswith("MAE has a lower test MSE than MSE (MSE − MAE = 0.010")
+    assert "MAE better on 10 and MSE on 0 of 10 seeds" in flipped
+
+
+def test_describe_says_when_a_win_does_not_survive_holm():
+    rng = _rng()
+    a = rng.normal(0.8, 0.01, size=10)
+    weak = stats.compare(a + 0.004 + rng.normal(0, 0.006, 10), a, better="higher")
+    others = [stats.compare(a + rng.normal(0, 0.006, 10), a, better="higher") for _ in range(2)]
+    corrected = stats.holm([weak, *others])[0]
+    assert corrected.describe("x", "y", "accuracy").startswith(
+        "no difference in accuracy between x and y that survives Holm's correction")
 
 
 def test_mean_sd_and_spread():
