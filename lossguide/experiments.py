@@ -951,6 +951,18 @@ class Result:
             raise ValueError(f"{self.experiment.name} is a regression experiment: it has no classes")
         return metrics.predict_classes(self.predict(x, seed), rule)
 
+    def classes_predicted(self, x):
+        """How many distinct classes each seed predicts on ``x`` (a collapse shows as fewer).
+
+        .. math:: c_k = \\left|\\{\\hat y_{k,i} : i = 1..n\\}\\right|
+
+        Returns
+        -------
+        numpy.ndarray of int
+            One count per seed, in :attr:`seeds` order.
+        """
+        return np.array([np.unique(self.predict_classes(x, seed=seed)).size for seed in self.seeds])
+
     def score(self, metric, split="test"):
         """Any metric of the final predictions, one value per seed.
 

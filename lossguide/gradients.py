@@ -56,6 +56,7 @@ __all__ = [
     "binary_focal_crossentropy",
     "categorical_crossentropy",
     "categorical_hinge",
+    "chain_through_softmax",
     "get",
     "hinge",
     "huber",
@@ -561,6 +562,31 @@ def softmax_jacobian(probabilities) -> np.ndarray:
     check_probabilities(p, "probabilities")
     check_rows_sum_to_one(p, "probabilities")
     return p[..., :, None] * (np.eye(p.shape[-1]) - p[..., None, :])
+
+
+def chain_through_softmax(gradient, probabilities) -> np.ndarray:
+    """The chain rule through a softmax: a gradient in the probabilities, taken to the logits.
+
+    .. math:: \\nabla_z L = J(p)^\\top \\nabla_p L = J(p)\\,\\nabla_p L
+              \\quad (J \\text{ symmetric, see } :func:`softmax_jacobian`)
+
+    What an optimiser sees when a loss of the probabilities sits on a softmax layer
+    (e.g. the pull of a loss on the true class's logit).
+
+    Examples
+    --------
+    >>> chain_through_softmax([[-2.0, 0.0]], [[0.5, 0.5]])
+    array([[-0.5,  0.5]])
+    """
+    from ._validation import as_float_array
+
+    jacobian = softmax_jacobian(probabilities)
+    g = as_float_array(gradient, "gradient")
+    if g.shape != jacobian.shape[:-1]:
+        raise ValueError(
+            f"gradient must have the shape of probabilities, got {g.shape} and {jacobian.shape[:-1]}"
+        )
+    return np.einsum("...ij,...i->...j", jacobian, g)
 
 
 # --------------------------------------------------------------------------- resolution

@@ -632,3 +632,10 @@ def test_keras_evaluate_uses_the_experiments_loss_options():
     result = experiments.run(logits, seeds=[0, 1], epochs=3)
     np.testing.assert_allclose(result.keras_evaluate(metrics=[])["loss"], result.final["test_loss"],
                                rtol=1e-10)
+
+
+def test_classes_predicted_counts_distinct_classes_per_seed():
+    result = experiments.run("blobs/categorical_crossentropy", seeds=[0, 1], epochs=2)
+    x = result.data.x_test
+    expected = [np.unique(result.predict_classes(x, seed=s)).size for s in (0, 1)]
+    assert result.classes_predicted(x).tolist() == expected

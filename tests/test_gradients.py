@@ -390,3 +390,15 @@ def test_softmax_jacobian_matches_central_differences():
     np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-10)
     with pytest.raises(ValueError, match="probabilities contains values greater than 1"):
         gradients.softmax_jacobian([[1.5, -0.5]])
+
+
+def test_chain_through_softmax_gives_the_logit_gradient_of_cross_entropy():
+    from scipy.special import softmax
+
+    z = np.array([[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]])
+    labels = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    p = softmax(z, axis=-1)
+    through = gradients.chain_through_softmax(gradients.categorical_crossentropy(labels, p), p)
+    np.testing.assert_allclose(through, p - labels, atol=1e-15)
+    with pytest.raises(ValueError, match="gradient must have the shape of probabilities"):
+        gradients.chain_through_softmax([[1.0, 2.0]], p)
