@@ -1044,10 +1044,21 @@ class Result:
         # keras_model() compiled the experiment's loss with its loss_options
         # (e.g. from_logits=True); keep that loss unless another is asked for.
         model.compile(loss=model.loss if loss is None else loss, metrics=list(metrics))
+        import tensorflow as tf
+
         rows = []
-        for seed in self.seeds:
-            model.set_weights(self.weights(seed))
-            rows.append(model.evaluate(x, y, verbose=0, return_dict=True))
+        # Each new model traces its own evaluate function; from the fifth one in a
+        # session TensorFlow logs a "frequent retracing" warning (with a memory
+        # address) to stderr, which a notebook would save. The tracing is by design.
+        logger = tf.get_logger()
+        level = logger.level
+        logger.setLevel("ERROR")
+        try:
+            for seed in self.seeds:
+                model.set_weights(self.weights(seed))
+                rows.append(model.evaluate(x, y, verbose=0, return_dict=True))
+        finally:
+            logger.setLevel(level)
         return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed")).astype(float)
 
     def __repr__(self):
