@@ -330,6 +330,7 @@ _SCORES = types.MappingProxyType({
     "mae": metrics.mean_absolute_error,
     "msle": metrics.mean_squared_logarithmic_error,
     "binary_accuracy": metrics.binary_accuracy,
+    "rounded_accuracy": metrics.rounded_accuracy,
     "logit_accuracy": functools.partial(metrics.binary_accuracy, threshold=0.0),
     "sign_accuracy": functools.partial(metrics.accuracy, rule="sign"),
     # argmax against integer labels or one-hot rows alike

@@ -53,6 +53,7 @@ __all__ = [
     "mean_squared_error",
     "mean_squared_logarithmic_error",
     "predict_classes",
+    "rounded_accuracy",
     "sign_accuracy",
     "sparse_categorical_accuracy",
 ]
@@ -305,6 +306,26 @@ def binary_accuracy(y_true, y_pred, *, threshold: float = 0.5) -> np.ndarray:
     truth, prediction = check_pair(y_true, y_pred)
     hits = (prediction > threshold).astype(np.float64) == truth
     return np.asarray(np.mean(hits, axis=-1), dtype=np.float64)
+
+
+def rounded_accuracy(y_true, y_pred) -> np.ndarray:
+    """Standalone Keras (<= 2.3)'s ``binary_accuracy``: the *rounded* output must equal the label.
+
+    .. math:: a_i = \\frac{1}{d}\\sum_{j=1}^{d} \\big[\\operatorname{round}(\\hat y_{ij}) = y_{ij}\\big]
+
+    ``K.round`` rounds half to even, as ``numpy.round`` does. With {-1, 1}
+    labels and a tanh output, rounding sends outputs in (-1.5, -0.5) to -1, so
+    correct negative predictions can count (which Keras 3's threshold at 0.5
+    never does) — but outputs with ``|y_pred| < 0.5`` round to 0 and match no
+    label. This is why old tutorials' hinge accuracies looked sane but low.
+
+    Examples
+    --------
+    >>> rounded_accuracy([[-1.0], [1.0], [-1.0]], [[-0.9], [0.7], [-0.2]])
+    array([1., 1., 0.])
+    """
+    truth, prediction = check_pair(y_true, y_pred)
+    return np.asarray(np.mean(np.round(prediction) == truth, axis=-1), dtype=np.float64)
 
 
 def categorical_accuracy(y_true, y_pred) -> np.ndarray:

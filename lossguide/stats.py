@@ -91,6 +91,18 @@ class Comparison:
     confidence: float
     p_holm: float | None = None
 
+    def outcome(self, name_a: str = "a", name_b: str = "b") -> str:
+        """The verdict as a short phrase for a table cell: ``"<winner> lower"`` or ``"neither"``.
+
+        Examples
+        --------
+        >>> compare([0.2, 0.3, 0.5, 0.4], [0.3, 0.5, 0.6, 0.45]).outcome("MAE", "MSE")
+        'MAE lower'
+        """
+        if self.verdict == "neither":
+            return "no detectable difference"
+        return f"{name_a if self.verdict == 'a' else name_b} {self.better}"
+
     def describe(self, name_a: str = "a", name_b: str = "b", metric: str = "score",
                  digits: int = 3) -> str:
         """One sentence a chapter can glue: the verdict, then the numbers behind it.

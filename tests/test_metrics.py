@@ -269,3 +269,10 @@ def test_importing_metrics_does_not_import_tensorflow():
     code = "import sys, lossguide.metrics; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_rounded_accuracy_is_standalone_keras_binary_accuracy():
+    # keras 2.3.1 keras/metrics.py: K.mean(K.equal(y_true, K.round(y_pred)), axis=-1)
+    y_true = np.array([[-1.0], [1.0], [-1.0], [1.0], [0.0]])
+    y_pred = np.array([[-0.9], [0.7], [-0.2], [1.6], [0.5]])
+    np.testing.assert_array_equal(metrics.rounded_accuracy(y_true, y_pred), [1, 1, 0, 0, 1])

@@ -189,3 +189,10 @@ def test_table_with_mixed_directions_has_one_verdict_column():
     frame = stats.table({"mse": errors, "accuracy": accuracies})
     assert list(frame.columns)[-1] == "verdict (the better one)"
     assert list(frame["verdict (the better one)"]) == ["a", "a"]
+
+
+def test_outcome_phrases():
+    assert stats.compare([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]).outcome() == "no detectable difference"
+    assert stats.compare([0.9, 0.8, 0.85], [0.8, 0.7, 0.8], better="higher").outcome("CE", "MSE") \
+        == "CE higher"
+    assert stats.compare([0.3, 0.5, 0.6, 0.45], [0.2, 0.3, 0.5, 0.4]).outcome("MSE", "MAE") == "MAE lower"
