@@ -459,7 +459,8 @@ def _recommend_numeric(y: np.ndarray, *, whole_negative: bool) -> Recommendation
             task="positive-skewed",
             loss="mean_squared_logarithmic_error",
             activation="softplus",
-            encoding=f"non-negative floats, shape {shape}, not standardized (MSLE needs y > -1)",
+            encoding=f"non-negative floats, shape {shape}, not standardized "
+            "(Keras's MSLE floors y at 1e-7: negative values count as 0)",
             metric="mae",
             reason=f"Targets are non-negative with skewness {skew:.2f} > 1, so comparing "
             f"log(1 + y) with MSLE keeps the long tail from dominating{extra}.",
