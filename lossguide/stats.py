@@ -104,13 +104,15 @@ class Comparison:
         return f"{name_a if self.verdict == 'a' else name_b} {self.better}"
 
     def describe(self, name_a: str = "a", name_b: str = "b", metric: str = "score",
-                 digits: int = 3) -> str:
+                 digits: int = 3, *, neutral: bool = False) -> str:
         """One sentence a chapter can glue: the verdict, then the numbers behind it.
 
         The winner is named first, with its own win count first; the difference
         is always written out as ``name_a − name_b`` so its sign cannot be
         misread. A comparison that wins alone but not after Holm's correction
-        says so.
+        says so. With ``neutral=True`` the seed counts say "higher"/"lower"
+        instead of "better", for quantities where more is not better (e.g. a
+        model's confidence).
 
         Examples
         --------
@@ -126,10 +128,11 @@ class Comparison:
         )
         if self.p_holm is not None:
             numbers_part += f", Holm-adjusted {_format_p(self.p_holm)}"
+        word = self.better if neutral else "better"
         if self.verdict == "b":
-            counts = f"{name_b} better on {self.wins_b} and {name_a} on {self.wins_a}"
+            counts = f"{name_b} {word} on {self.wins_b} and {name_a} on {self.wins_a}"
         else:
-            counts = f"{name_a} better on {self.wins_a} and {name_b} on {self.wins_b}"
+            counts = f"{name_a} {word} on {self.wins_a} and {name_b} on {self.wins_b}"
         numbers_part += f"; {counts} of {self.n} seeds"
         if self.verdict == "neither":
             alone = _verdict(self.ci_low, self.ci_high, self.better)

@@ -196,3 +196,9 @@ def test_outcome_phrases():
     assert stats.compare([0.9, 0.8, 0.85], [0.8, 0.7, 0.8], better="higher").outcome("CE", "MSE") \
         == "CE higher"
     assert stats.compare([0.3, 0.5, 0.6, 0.45], [0.2, 0.3, 0.5, 0.4]).outcome("MSE", "MAE") == "MAE lower"
+
+
+def test_describe_neutral_counts():
+    c = stats.compare([0.9, 0.95, 0.97], [0.8, 0.85, 0.86], better="higher")
+    assert "a higher on 3 and b on 0 of 3 seeds" in c.describe(neutral=True)
+    assert "a better on 3" in c.describe()
