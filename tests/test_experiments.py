@@ -328,7 +328,7 @@ BLOBS = experiments.get("blobs/categorical_crossentropy")
     (lambda: dataclasses.replace(BLOBS, loss_options=[("label_smoothing", 0.1)]), TypeError,
      "loss_options must be a dict, got list"),
     (lambda: dataclasses.replace(HINGE, extra_metrics=("f1",)), ValueError,
-     ("extra_metrics entry must be one of ['accuracy', 'mse', 'mae', 'msle', 'binary_accuracy', "
+     ("extra_metrics entry must be one of ['accuracy', 'mse', 'mae', 'msle', 'binary_accuracy', 'rounded_accuracy', "
      "'logit_accuracy', 'sign_accuracy', 'categorical_accuracy'], got 'f1'")),
     (lambda: dataclasses.replace(HINGE, extra_metrics="msle"), TypeError,
      "extra_metrics must be a tuple of str, got 'msle'"),
