@@ -22,6 +22,7 @@ __all__ = [
     "decision_boundary",
     "learning_curves",
     "loss_vs_prediction",
+    "reliability_diagram",
     "use_style",
 ]
 
@@ -561,3 +562,94 @@ def compare_bars(values, *, ax=None, xlabel="value", title=None):
     if title is not None:
         ax.set_title(title)
     return ax
+
+
+_DIAGONAL_GID = "lossguide-reliability-diagonal"
+
+
+def reliability_diagram(y_true, y_prob, *, n_bins=15, ax=None, label=None, view="top_class",
+                        title=None):
+    """Accuracy against confidence per bin, with the diagonal, the counts and the ECE.
+
+    The points are :func:`lossguide.metrics.reliability_curve`'s non-empty bins
+    :math:`(\\mathrm{conf}_b, \\mathrm{acc}_b)`; a calibrated model lies on the
+    diagonal :math:`\\mathrm{acc} = \\mathrm{conf}`, an over-confident one below
+    it.  The lower panel shows how many samples each bin holds (a bin of five
+    samples says little), and the legend gives
+
+    .. math:: \\mathrm{ECE} = \\sum_b \\frac{n_b}{n}\\,|\\mathrm{acc}_b - \\mathrm{conf}_b|.
+
+    Call it again with ``ax=`` the returned pair and another ``label`` to
+    overlay a second model.
+
+    Parameters
+    ----------
+    y_true, y_prob : array_like
+        As :func:`lossguide.metrics.reliability_curve`: integer labels or one-hot
+        rows with probability rows ``(n, K)``, or {0, 1} labels with one
+        probability column.
+    n_bins : int, default 15
+        Equal-width bins on [0, 1].
+    ax : (Axes, Axes), optional
+        The (diagram, counts) pair of an earlier call; a new figure otherwise.
+    label : str, optional
+        The model's name in the legend, before its ECE.
+    view : {"top_class", "positive"}, default "top_class"
+        ``"positive"`` (one probability column) plots scikit-learn's
+        ``calibration_curve``: the fraction of positives against the mean
+        predicted probability; the legend then gives that curve's weighted gap.
+    title : str, optional
+
+    Returns
+    -------
+    (matplotlib Axes, matplotlib Axes)
+        The diagram and the counts panel below it.
+
+    Examples
+    --------
+    >>> y = [0, 1, 1, 0, 1, 1]
+    >>> p = [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6], [0.1, 0.9], [0.6, 0.4]]
+    >>> diagram, counts = reliability_diagram(y, p, n_bins=5, label="model")
+    >>> [t.get_text() for t in diagram.get_legend().get_texts()]
+    ['perfect calibration', 'model: ECE = 0.317']
+    """
+    from . import metrics
+
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string, got {type(label).__name__}: {label!r}")
+    curve = metrics.reliability_curve(y_true, y_prob, n_bins=n_bins, view=view)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, (diagram, counts) = plt.subplots(
+            2, 1, figsize=(4.8, 4.8), sharex=True, gridspec_kw={"height_ratios": (3, 1)},
+            facecolor="white", edgecolor="white",
+        )
+    else:
+        if not _is_sequence(ax) or len(ax) != 2:
+            raise TypeError(f"ax must be a pair (diagram_axes, counts_axes), got {ax!r}")
+        diagram, counts = ax
+    if not any(line.get_gid() == _DIAGONAL_GID for line in diagram.get_lines()):
+        diagram.plot([0.0, 1.0], [0.0, 1.0], linestyle=":", color="#888888", linewidth=1.2,
+                     label="perfect calibration", gid=_DIAGONAL_GID, zorder=1)
+    gap_name = "ECE" if view == "top_class" else "weighted gap"
+    text = f"{gap_name} = {curve.ece:.3f}"
+    filled = curve.count > 0  # empty bins have no point (their NaN would break the line)
+    (line,) = diagram.plot(curve.confidence[filled], curve.accuracy[filled], marker="o",
+                           markersize=4, label=f"{label}: {text}" if label else text, zorder=3)
+    color = line.get_color()
+    counts.stairs(curve.count, curve.edges, fill=True, color=color, alpha=0.25)
+    counts.stairs(curve.count, curve.edges, color=color, linewidth=1.2)
+    if view == "top_class":
+        x_label, y_label = "confidence (probability of the predicted class)", "accuracy in bin"
+    else:
+        x_label, y_label = "predicted probability of class 1", "fraction of positives"
+    diagram.set(xlim=(0.0, 1.0), ylim=(-0.02, 1.02), ylabel=y_label)
+    # No fixed y limits on the counts: a later overlay with taller bins must still fit
+    # (stairs start at 0, whose sticky edge keeps autoscaling from going below it).
+    counts.set(xlim=(0.0, 1.0), xlabel=x_label, ylabel="samples")
+    counts.grid(axis="x", visible=False)
+    diagram.legend(loc="upper left")
+    if title is not None:
+        diagram.set_title(title)
+    return diagram, counts

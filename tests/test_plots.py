@@ -342,3 +342,84 @@ def test_every_loss_plots_on_its_default_domain(name):
     x = loss_axes.get_lines()[0].get_xdata()
     expected = registry.prediction_grid(spec.plot_domain, y_true)
     np.testing.assert_array_equal(x, expected)
+
+
+# --- reliability_diagram --------------------------------------------------------
+
+RELIABILITY_Y = [0, 1, 1, 0, 1, 1]
+RELIABILITY_P = [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6], [0.1, 0.9], [0.6, 0.4]]
+
+
+def _model_lines(ax):
+    return [line for line in ax.get_lines() if line.get_gid() != plots._DIAGONAL_GID]
+
+
+def test_reliability_diagram_points_counts_diagonal_and_ece():
+    diagram, counts = plots.reliability_diagram(RELIABILITY_Y, RELIABILITY_P, n_bins=5, label="net",
+                                                title="calibration")
+    # by hand, bins of 0.2: confidences 0.6, 0.6 (both wrong), 0.8, 0.7 (right), 0.9, 0.9 (right)
+    (line,) = _model_lines(diagram)
+    np.testing.assert_allclose(line.get_xdata(), [0.6, 0.75, 0.9])
+    np.testing.assert_allclose(line.get_ydata(), [0.0, 1.0, 1.0])
+    # ECE = (2 * 0.6 + 2 * 0.25 + 2 * 0.1) / 6
+    assert [t.get_text() for t in diagram.get_legend().get_texts()] == [
+        "perfect calibration", f"net: ECE = {1.9 / 6:.3f}"]
+    diagonal = [line for line in diagram.get_lines() if line.get_gid() == plots._DIAGONAL_GID]
+    assert len(diagonal) == 1 and list(diagonal[0].get_xdata()) == list(diagonal[0].get_ydata()) == [0, 1]
+    # the counts panel: one step patch per bin value, empty bins at 0
+    filled, _outline = counts.patches
+    assert np.allclose(np.unique(filled.get_path().vertices[:, 1]), [0.0, 2.0])
+    assert diagram.get_title() == "calibration"
+    assert counts.get_ylabel() == "samples" and "confidence" in counts.get_xlabel()
+    assert diagram.get_ylabel() == "accuracy in bin"
+    assert diagram.figure is counts.figure and len(diagram.figure.axes) == 2
+
+
+def test_reliability_diagram_overlays_models_on_the_same_axes():
+    axes = plots.reliability_diagram(RELIABILITY_Y, RELIABILITY_P, n_bins=5, label="a")
+    again = plots.reliability_diagram(RELIABILITY_Y, [[0.5, 0.5]] * 6, n_bins=5, ax=axes, label="b")
+    assert tuple(again) == tuple(axes)
+    diagram, counts = axes
+    texts = [t.get_text() for t in diagram.get_legend().get_texts()]
+    # b: the tie (0.5, 0.5) goes to class 0, right on 2 of 6: |2/6 - 0.5|
+    assert texts == ["perfect calibration", "a: ECE = 0.317", "b: ECE = 0.167"]
+    first, second = _model_lines(diagram)
+    assert first.get_color() != second.get_color()
+    # the taller second histogram (6 samples in one bin) still fits the counts panel
+    assert counts.get_ylim()[1] >= 6
+
+
+def test_reliability_diagram_binary_views_and_empty_bins():
+    y = [0, 1, 1, 0, 1]
+    p = [0.05, 0.95, 0.9, 0.15, 0.55]
+    diagram, _ = plots.reliability_diagram(y, p, n_bins=10, label="top")
+    (line,) = _model_lines(diagram)
+    assert np.all(np.isfinite(line.get_ydata())) and len(line.get_xdata()) == 3  # 7 empty bins skipped
+    diagram, _ = plots.reliability_diagram(y, p, n_bins=10, view="positive")
+    (line,) = _model_lines(diagram)
+    from sklearn.calibration import calibration_curve
+
+    fraction, mean = calibration_curve(y, p, n_bins=10)
+    np.testing.assert_allclose(line.get_xdata(), mean)
+    np.testing.assert_allclose(line.get_ydata(), fraction)
+    assert diagram.get_ylabel() == "fraction of positives"
+    assert diagram.get_legend().get_texts()[1].get_text().startswith("weighted gap = ")
+
+
+def test_reliability_diagram_errors():
+    with pytest.raises(TypeError, match="ax must be a pair"):
+        plots.reliability_diagram(RELIABILITY_Y, RELIABILITY_P, ax=plt.gca())
+    with pytest.raises(TypeError, match="label must be a string"):
+        plots.reliability_diagram(RELIABILITY_Y, RELIABILITY_P, label=3)
+    with pytest.raises(ValueError, match="n_bins must be an integer >= 1, got 0"):
+        plots.reliability_diagram(RELIABILITY_Y, RELIABILITY_P, n_bins=0)
+    with pytest.raises(ValueError, match=re.escape("rows of y_prob must sum to 1")):
+        plots.reliability_diagram([0], [[0.2, 0.2]])
+
+
+def test_reliability_diagram_is_opaque_and_leaves_inputs_alone():
+    y, p = np.array(RELIABILITY_Y), np.array(RELIABILITY_P)
+    diagram, _ = plots.reliability_diagram(y, p)
+    assert np.all(_png_alpha(diagram.figure) == 1.0)
+    np.testing.assert_array_equal(p, RELIABILITY_P)
+    np.testing.assert_array_equal(y, RELIABILITY_Y)
