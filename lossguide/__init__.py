@@ -9,11 +9,12 @@ TensorFlow's logging before it loads.
 
 from . import datasets, derive, experiments, gradients, losses, metrics, plots, registry, stats
 from ._setup import SetupInfo, setup
-from .recommend import Recommendation, recommend
+from .recommend import AmbiguousTargetWarning, Recommendation, recommend
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AmbiguousTargetWarning",
     "Recommendation",
     "SetupInfo",
     "__version__",

@@ -1,7 +1,9 @@
-"""Command line: ``python -m lossguide run NAME --seeds 10`` and ``python -m lossguide list``.
+"""Command line: ``python -m lossguide run NAME --seeds 10``, ``python -m lossguide list`` and
+``python -m lossguide recommend TARGETS.npy [--task T] [--n-classes K] [--quantile Q]``.
 
 Also installed as the ``lossguide`` console script.  Exit codes: 0 on success,
-2 for bad usage (unknown experiment, bad numbers), 1 if saving the figure fails.
+2 for bad usage (unknown experiment, bad numbers, unreadable or unsuitable targets), 1 if
+saving the figure fails.
 """
 
 from __future__ import annotations
@@ -42,6 +44,22 @@ def _parser():
     run.add_argument("--save-figure", metavar="PATH", default=None,
                      help="save the learning curves (mean and min-max band) to PATH")
     parser.run_parser = run
+
+    from .recommend import TASKS
+
+    recommend = commands.add_parser(
+        "recommend",
+        help="suggest a loss, output activation, encoding and metric for a file of training targets",
+        description="Read training targets from a .npy file or a text file (one row per sample, "
+        "comma- or whitespace-separated) and print what lossguide.recommend suggests; an ambiguous "
+        "reading is reported on stderr with the --task values that settle it.",
+    )
+    recommend.add_argument("path", help="targets: .npy, or text/CSV with one row per sample")
+    recommend.add_argument("--task", choices=TASKS, default=None, help="what the targets are")
+    recommend.add_argument("--n-classes", type=_positive_int, default=None, metavar="K",
+                           help="number of classes (labels 0..K-1, or 1..K)")
+    recommend.add_argument("--quantile", type=float, default=None, metavar="Q",
+                           help="regression for the Q-quantile, 0 < Q < 1")
     return parser
 
 
@@ -93,6 +111,44 @@ def _run(args, parser, out):
     return 0
 
 
+def _load_targets(path):
+    import numpy as np
+
+    if path.endswith(".npy"):
+        return np.load(path, allow_pickle=False)
+    with open(path, encoding="utf-8") as handle:
+        first = handle.readline()
+    return np.loadtxt(path, delimiter="," if "," in first else None, ndmin=1)
+
+
+def _recommend(args, out):
+    import warnings
+
+    from .recommend import recommend
+
+    try:
+        targets = _load_targets(args.path)
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"lossguide recommend: cannot read {args.path}: {error}\n")
+        return 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            rec = recommend(targets, task=args.task, n_classes=args.n_classes, quantile=args.quantile)
+        except (TypeError, ValueError) as error:
+            sys.stderr.write(f"lossguide recommend: {error}\n")
+            return 2
+    for warning in caught:
+        sys.stderr.write(f"{warning.category.__name__}: {warning.message}\n")
+    out.write(f"{rec}\n")
+    if rec.candidates:
+        out.write("\nreadings (pass --task to choose):\n")
+        for candidate in rec.candidates:
+            out.write(f"  --task {candidate.task}: loss {candidate.loss}, output {candidate.activation}, "
+                      f"metric {candidate.metric}\n")
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of ``python -m lossguide`` and the ``lossguide`` script."""
     parser = _parser()
@@ -100,6 +156,8 @@ def main(argv=None) -> int:
     if args.command == "list":
         _list(sys.stdout)
         return 0
+    if args.command == "recommend":
+        return _recommend(args, sys.stdout)
     return _run(args, parser, sys.stdout)
 
 

@@ -67,3 +67,35 @@ def test_console_script_is_the_same_main():
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "nope/nope"])
     assert exit_info.value.code == 2
+
+
+def test_recommend_prints_the_reading_and_the_alternatives(tmp_path):
+    import numpy as np
+
+    ratings = tmp_path / "ratings.npy"
+    np.save(ratings, np.repeat([1, 2, 3, 4, 5], [7, 8, 15, 30, 40]))
+    out = lossguide("recommend", str(ratings))
+    assert out.returncode == 0, out.stderr
+    rows = dict(parts for parts in (line.split(None, 1) for line in out.stdout.splitlines()) if len(parts) == 2)
+    assert rows["task"] == "ordinal" and rows["ambiguous"] == "True"
+    assert "AmbiguousTargetWarning: y_train is ambiguous" in out.stderr
+    assert "  --task multiclass: loss categorical_crossentropy, output softmax" in out.stdout
+    text = tmp_path / "labels.csv"
+    text.write_text("1\n2\n2\n1\n")
+    out = lossguide("recommend", str(text), "--task", "binary")
+    assert out.returncode == 0 and out.stderr == ""
+    assert "map 1/2 to 0/1 by subtracting 1 (y - 1)" in out.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--quantile", "2"], "lossguide recommend: quantile must be in (0, 1), got 2.0"),
+    (["--task", "classes"], "argument --task: invalid choice: 'classes'"),
+    (["--task", "binary", "--n-classes", "3"], "task='binary' has 2 classes, not n_classes=3"),
+])
+def test_recommend_errors_exit_2(tmp_path, args, message):
+    targets = tmp_path / "y.txt"
+    targets.write_text("0 1 2 1\n".replace(" ", "\n"))
+    out = lossguide("recommend", str(targets), *args)
+    assert out.returncode == 2 and message in out.stderr and out.stdout == ""
+    missing = lossguide("recommend", str(tmp_path / "nope.npy"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
