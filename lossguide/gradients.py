@@ -34,7 +34,7 @@ and never modified.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, softmax
+from scipy.special import expit
 
 from . import losses as _losses
 from ._validation import (
@@ -49,14 +49,27 @@ from ._validation import (
     check_sparse_pair,
 )
 from ._validation import check_pair as _pair
-from .losses import _binary_inputs, _categorical_inputs, _class_balance, _focal_parts
+from .losses import (
+    _binary_inputs,
+    _categorical_focal_parts,
+    _categorical_inputs,
+    _class_balance,
+    _focal_parts,
+    _gaussian_inputs,
+    _generalized_inputs,
+    _pinball_inputs,
+    _softmax_and_complement,
+)
 
 __all__ = [
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
     "chain_through_softmax",
+    "gaussian_nll",
     "get",
     "hinge",
     "huber",
@@ -66,6 +79,7 @@ __all__ = [
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "pinball",
     "poisson",
     "softmax_jacobian",
     "sparse_categorical_crossentropy",
@@ -96,13 +110,9 @@ def _softmax_minus_labels(logits: np.ndarray, truth: np.ndarray) -> np.ndarray:
     gradient (-3.1e-17 for logits (0, -38)), where ``p - 1`` gives exactly 0.
     For labels summing to one the last term vanishes and the result is ``p - y``.
     """
-    # softmax subtracts the row maximum before exp: no overflow, and tied huge
-    # logits give 1/K each (the shifted logits are all 0).
-    p = softmax(logits, axis=-1)
-    zero = np.zeros_like(p[..., :1])
-    before = np.concatenate([zero, np.cumsum(p, axis=-1)[..., :-1]], axis=-1)
-    after = np.concatenate([np.cumsum(p[..., ::-1], axis=-1)[..., -2::-1], zero], axis=-1)
-    others = before + after  # sum of the other classes' probabilities, no cancellation
+    # Max-shifted softmax and, for each class, the sum of the other classes'
+    # probabilities (no cancellation).
+    p, others = _softmax_and_complement(logits)
     p_minus_y = (1.0 - truth) * p - truth * others
     return p_minus_y + p * (truth.sum(axis=-1, keepdims=True) - 1.0)
 
@@ -231,6 +241,57 @@ def poisson(y_true, y_pred) -> np.ndarray:
     check_greater_than(prediction, "y_pred", 0.0, inclusive=True, reason="a Poisson rate")
     check_greater_than(truth, "y_true", 0.0, inclusive=True, reason="a count")
     return _reshape_like((1.0 - truth / (prediction + EPSILON)) / prediction.shape[-1], y_pred)
+
+
+def pinball(y_true, y_pred, *, quantile=0.5) -> np.ndarray:
+    """Subgradient of :func:`lossguide.losses.pinball` with respect to ``y_pred``.
+
+    :math:`-\\tau/d` below the target, :math:`(1 - \\tau)/d` above it. At a
+    tie (:math:`\\hat y = y`) it is :math:`(1 - \\tau)/d`, what TensorFlow's
+    autodiff returns for :func:`lossguide.keras_losses.pinball`.
+
+    .. math:: \\frac{\\partial L}{\\partial \\hat y_j} =
+              \\frac{\\mathbb{1}[\\hat y_j \\ge y_j] - \\tau}{d}
+
+    Examples
+    --------
+    >>> pinball([[1.0, 1.0]], [[0.0, 2.0]], quantile=0.9)
+    array([[-0.45,  0.05]])
+    """
+    quantile, truth, prediction = _pinball_inputs(y_true, y_pred, quantile)
+    gradient = np.where(prediction >= truth, 1.0 - quantile, -quantile)
+    return _reshape_like(gradient / prediction.shape[-1], y_pred)
+
+
+def gaussian_nll(y_true, y_pred, *, full=False) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.gaussian_nll` with respect to the means and log-variances.
+
+    With the error :math:`e = y - \\mu` and the log-variance :math:`v`, for each
+    of the ``d`` targets (the result has ``y_pred``'s layout: means, then
+    log-variances)
+
+    .. math:: \\frac{\\partial L}{\\partial \\mu_j} = -\\frac{e_j\\, e^{-v_j}}{d},
+              \\qquad
+              \\frac{\\partial L}{\\partial v_j} = \\frac{1 - e_j^2 e^{-v_j}}{2d}
+
+    The mean's gradient is the squared error's, divided by the variance: the
+    network can lower the pull of a hard sample by raising its variance. The
+    log-variance's gradient is 0 where the squared standardized error is 1.
+    ``full`` adds a constant and does not change the gradient.
+
+    Examples
+    --------
+    >>> gaussian_nll([[1.0]], [[0.0, 0.0]])
+    array([[-1.,  0.]])
+    """
+    _, _, error, inverse_sd, standardized = _gaussian_inputs(y_true, y_pred, full)
+    targets = error.shape[-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        # -(y - mu) e^(-v) = -standardized e^(-v/2); 0 for an exact fit, even where e^(-v/2) is inf.
+        d_mean = np.where(error == 0.0, 0.0, -standardized * inverse_sd)
+        d_log_variance = 0.5 * (1.0 - np.square(standardized))
+    gradient = np.concatenate([d_mean, d_log_variance], axis=-1) / targets
+    return _reshape_like(gradient, y_pred)
 
 
 # ------------------------------------------------------------------------------ hinges
@@ -472,6 +533,57 @@ def categorical_crossentropy(
     return _reshape_like(projected / totals, y_pred)
 
 
+def categorical_focal_crossentropy(
+    y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0
+) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.categorical_focal_crossentropy`.
+
+    From logits, with :math:`u_k = 1 - p_k` and
+    :math:`m_k = \\alpha_k \\tilde y_k u_k^\\gamma (\\gamma r_k - 1)`,
+    :math:`r_k = p_k \\log p_k / u_k \\in [-1, 0]`:
+
+    .. math:: \\frac{\\partial L}{\\partial z_j} = m_j - p_j \\sum_k m_k
+
+    (with :math:`\\gamma = 0`, :math:`\\alpha = 1`: cross-entropy's
+    :math:`p - \\tilde y`). It is exact and finite for logits of any size:
+    :math:`u` is a sum of the other probabilities, and :math:`r` takes its limit
+    :math:`-1` where :math:`u` underflows to 0.
+
+    From probabilities, Keras renormalises (:math:`q = p/s`) and clips
+    :math:`q`; with :math:`g_k = \\partial L/\\partial q_k` where the clip is
+    inactive (0 where it is), the gradient is
+    :math:`(g_k - \\sum_j g_j q_j)/s`, as for :func:`categorical_crossentropy`.
+    The clip keeps :math:`u \\ge 10^{-7}`, so :math:`u^{\\gamma - 1}` is finite
+    for every :math:`\\gamma \\ge 0`.
+
+    Examples
+    --------
+    >>> categorical_focal_crossentropy([[0, 1]], [[0.0, 0.0]], alpha=1.0, gamma=0.0,
+    ...                                from_logits=True)
+    array([[ 0.5, -0.5]])
+    """
+    alpha, gamma, truth, prediction, q, log_q, u, normalised = _categorical_focal_parts(
+        y_true, y_pred, alpha, gamma, from_logits, label_smoothing
+    )
+    focal = np.power(u, gamma)
+    if normalised is None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # p log p / u lies in [-1, 0]; its limit is -1 where u underflows (p = 1).
+            ratio = np.where(u > 0.0, q * log_q / np.where(u > 0.0, u, 1.0), -1.0)
+        m = alpha * truth * focal * (gamma * ratio - 1.0)
+        total = m.sum(axis=-1, keepdims=True)
+        # m_j - p_j sum(m) as m_j u_j - p_j (sum(m) - m_j): exact for one-hot labels,
+        # where p_j - 1 would round to 0 for a confident right answer.
+        return _reshape_like(m * u - q * (total - m), y_pred)
+    inside = _inside_clip(normalised, EPSILON, 1.0 - EPSILON)
+    # dL/dq_k = alpha_k y_k (gamma u^(gamma - 1) log q - u^gamma / q), 0 where clipped.
+    focal_slope = np.zeros_like(u) if gamma == 0.0 else gamma * np.power(u, gamma - 1.0)
+    outer = np.where(inside, alpha * truth * (focal_slope * log_q - focal / q), 0.0)
+    totals = prediction.sum(axis=-1, keepdims=True)
+    projected = outer - np.sum(outer * normalised, axis=-1, keepdims=True)
+    return _reshape_like(projected / totals, y_pred)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.ndarray:
     """Gradient of :func:`lossguide.losses.sparse_categorical_crossentropy`.
 
@@ -503,6 +615,31 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
     gradient = 1.0 / clipped.sum(axis=-1, keepdims=True) - one_hot / clipped
     return _reshape_like(np.where(inside, gradient, 0.0), y_pred)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, *, q) -> np.ndarray:
+    """Gradient of :func:`lossguide.losses.categorical_generalized_cross_entropy`.
+
+    Only the labelled class's probability enters the loss:
+
+    .. math:: \\frac{\\partial L}{\\partial p_k} = -[k = y]\\, p_y^{\\,q - 1}
+
+    Through a softmax this becomes :math:`p_y^{\\,q}(p - \\operatorname{onehot}(y))`,
+    cross-entropy's gradient weighted by :math:`p_y^{\\,q}` (see
+    :func:`chain_through_softmax`). At :math:`p_y = 0` the derivative is
+    :math:`-\\infty` (``q < 1``); the result is ``-inf`` there, the other classes 0.
+
+    Examples
+    --------
+    >>> categorical_generalized_cross_entropy([1], [[0.75, 0.25]], q=0.5)
+    array([[ 0., -2.]])
+    """
+    q, labels, prediction, chosen = _generalized_inputs(y_true, y_pred, q)
+    with np.errstate(divide="ignore"):
+        # p^(q - 1) = exp((q - 1) log p): +inf at p = 0, never 0 * inf.
+        slope = -np.exp((q - 1.0) * np.log(chosen))
+    one_hot = np.eye(prediction.shape[-1], dtype=bool)[labels]
+    return _reshape_like(np.where(one_hot, slope[..., np.newaxis], 0.0), y_pred)
 
 
 def kl_divergence(y_true, y_pred) -> np.ndarray:

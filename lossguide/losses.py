@@ -13,7 +13,14 @@ values agree, and say so:
   ``[EPSILON, 1 - EPSILON]`` with ``EPSILON = 1e-7`` (``keras.backend.epsilon()``),
   so a cross-entropy term is at most ``-log(1e-7) ≈ 16.118``, never inf;
 * hinge losses convert {0, 1} labels to {-1, 1}; MSLE clips at ``EPSILON``
-  before ``log1p``; MAPE divides by ``max(|y_true|, EPSILON)``.
+  before ``log1p``; MAPE divides by ``max(|y_true|, EPSILON)``;
+* generalized cross-entropy, as Keras's, uses ``y_pred`` unclipped (it is
+  bounded by ``1/q`` anyway).
+
+Three losses have no ``keras.losses`` function: ``weighted_binary_crossentropy``
+(TensorFlow's ``tf.nn.weighted_cross_entropy_with_logits``), ``pinball`` and
+``gaussian_nll``; :mod:`lossguide.keras_losses` holds their ``keras.ops``
+versions for training.
 
 On the logits path (``from_logits=True``) nothing is clipped: the losses use
 ``scipy.special.log_expit`` and ``logsumexp`` and stay finite and exact for
@@ -32,10 +39,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 
 from ._validation import (
     ProbabilityWarning,
+    as_float_array,
     check_bool,
     check_greater_than,
     check_hinge_labels,
@@ -57,7 +65,10 @@ __all__ = [
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "gaussian_nll",
     "get",
     "hinge",
     "huber",
@@ -67,6 +78,7 @@ __all__ = [
     "mean_absolute_percentage_error",
     "mean_squared_error",
     "mean_squared_logarithmic_error",
+    "pinball",
     "poisson",
     "sparse_categorical_crossentropy",
     "squared_hinge",
@@ -77,6 +89,7 @@ __all__ = [
 EPSILON = 1e-7
 
 _LOG_2 = math.log(2.0)
+_HALF_LOG_TWO_PI = 0.5 * math.log(2.0 * math.pi)
 
 
 def _per_sample_mean(values: np.ndarray) -> np.ndarray:
@@ -256,6 +269,145 @@ def poisson(y_true, y_pred) -> np.ndarray:
     check_greater_than(prediction, "y_pred", 0.0, inclusive=True, reason="a Poisson rate")
     check_greater_than(truth, "y_true", 0.0, inclusive=True, reason="a count")
     return _per_sample_mean(prediction - truth * np.log(prediction + EPSILON))
+
+
+def _pinball_inputs(y_true, y_pred, quantile):
+    """The entry of the pinball loss and its gradient: (quantile, y_true, y_pred)."""
+    quantile = check_scalar(quantile, "quantile", low=0.0, high=1.0,
+                            low_inclusive=False, high_inclusive=False)
+    truth, prediction = _pair(y_true, y_pred)
+    return quantile, truth, prediction
+
+
+def pinball(y_true, y_pred, *, quantile=0.5) -> np.ndarray:
+    """Pinball (quantile) loss per sample: its minimiser is the ``quantile`` of the target.
+
+    No Keras twin: Keras 3.15 ships no quantile loss. The same loss as a Keras
+    operation, for training, is :func:`lossguide.keras_losses.pinball`; averaged
+    over samples it is scikit-learn's ``mean_pinball_loss(..., alpha=quantile)``.
+
+    With the error :math:`e = y - \\hat y`, an under-prediction (:math:`e > 0`)
+    costs :math:`\\tau` per unit and an over-prediction :math:`1 - \\tau`: with
+    :math:`\\tau = 0.9` missing low is nine times dearer than missing high, so the
+    best constant prediction is the 0.9-quantile of the targets.
+    :math:`\\tau = 0.5` gives half the mean absolute error.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\max\\bigl(\\tau e_j,\\ (\\tau - 1) e_j\\bigr),
+              \\qquad e_j = y_j - \\hat y_j
+
+    Parameters
+    ----------
+    y_true, y_pred : array_like, same shape ``(..., d)``
+        ``(n,)`` against ``(n, 1)`` is aligned as in Keras.
+    quantile : float in (0, 1)
+        The quantile :math:`\\tau` the prediction should estimate.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape ``(...)``.
+
+    Examples
+    --------
+    >>> pinball([[1.0, 1.0]], [[0.0, 2.0]], quantile=0.9)
+    array([0.5])
+    >>> pinball([[1.0]], [[0.0]], quantile=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: quantile must be < 1.0, got 1.0
+    """
+    quantile, truth, prediction = _pinball_inputs(y_true, y_pred, quantile)
+    error = truth - prediction
+    # One branch-free expression: of tau * e and (tau - 1) * e, the one that is >= 0.
+    return _per_sample_mean(np.maximum(quantile * error, (quantile - 1.0) * error))
+
+
+def _gaussian_inputs(y_true, y_pred, full):
+    """Entry of the Gaussian NLL and its gradient.
+
+    Returns ``(full, log_variance, error, inverse_sd, standardized)`` with
+    ``error = y - mu``, ``inverse_sd = exp(-v / 2)`` and ``standardized = error * inverse_sd``.
+    """
+    full = check_bool(full, "full")
+    truth = as_float_array(y_true, "y_true")
+    prediction = as_float_array(y_pred, "y_pred")
+    columns = prediction.shape[-1]
+    if columns % 2:
+        raise ValueError(
+            "y_pred must hold the d means and then the d log-variances on its last axis "
+            f"(2 d columns for d targets), got y_pred of shape {prediction.shape}, "
+            f"whose last axis ({columns}) is odd"
+        )
+    targets = columns // 2
+    if truth.ndim == prediction.ndim - 1 and targets == 1:
+        # (n,) targets with (n, 2) predictions: one target per sample.
+        truth = truth[..., np.newaxis]
+    expected = prediction.shape[:-1] + (targets,)
+    if truth.shape != expected:
+        raise ValueError(
+            f"y_true must have shape {expected} for y_pred of shape {prediction.shape} "
+            f"({targets} means and {targets} log-variances), got y_true {truth.shape}"
+        )
+    mean, log_variance = prediction[..., :targets], prediction[..., targets:]
+    error = truth - mean
+    with np.errstate(over="ignore", invalid="ignore"):
+        # 1/sigma as exp(-v / 2), never 1 / exp(v) (which divides by 0 below
+        # v = -745): finite down to v = -1419.
+        inverse_sd = np.exp(-0.5 * log_variance)
+        # (y - mu)/sigma; an exact fit stays 0 even where 1/sigma overflows (0 * inf).
+        standardized = np.where(error == 0.0, 0.0, error * inverse_sd)
+    return full, log_variance, error, inverse_sd, standardized
+
+
+def gaussian_nll(y_true, y_pred, *, full=False) -> np.ndarray:
+    """Gaussian negative log-likelihood per sample, with a predicted (log-)variance.
+
+    No Keras twin: Keras 3.15 has no such loss (PyTorch has ``GaussianNLLLoss``).
+    Its ``keras.ops`` version for training is :func:`lossguide.keras_losses.gaussian_nll`.
+
+    ``y_pred`` holds, on its last axis, the ``d`` means :math:`\\mu` and then the
+    ``d`` log-variances :math:`v = \\log \\sigma^2` (``2 d`` linear output units for
+    ``d`` targets); ``y_true`` has ``d`` columns (``(n,)`` is accepted when
+    ``d = 1``). The log-variance is unconstrained, so the network needs no
+    positive activation. Without ``full`` the constant :math:`\\tfrac12\\log 2\\pi`
+    is left out, as in PyTorch; the loss can then be negative (a small variance
+    with a good fit), and it has no minimum: at :math:`\\mu = y` it falls without
+    bound as :math:`v \\to -\\infty`.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\frac12\\Bigl(v_j +
+              \\frac{(y_j - \\mu_j)^2}{e^{v_j}}\\Bigr)
+              \\;\\Bigl(+\\ \\frac12 \\log 2\\pi \\text{ if full}\\Bigr)
+
+    The squared standardized error is computed as
+    :math:`\\bigl((y - \\mu)\\, e^{-v/2}\\bigr)^2`: no variance is formed or divided
+    by, so large :math:`|v|` neither overflows nor divides by zero (the loss is
+    inf only where its true value exceeds the float64 range).
+
+    Parameters
+    ----------
+    y_true : array_like, shape ``(..., d)``
+    y_pred : array_like, shape ``(..., 2 d)``
+        Means, then log-variances.
+    full : bool, default False
+        Add :math:`\\tfrac12 \\log 2\\pi`: the exact negative log-density.
+
+    Examples
+    --------
+    >>> gaussian_nll([[1.0]], [[0.0, 0.0]])
+    array([0.5])
+    >>> gaussian_nll([[0.0, 0.0]], [[0.0, 0.0, -800.0, 800.0]])
+    array([0.])
+    >>> gaussian_nll([[1.0]], [[0.0, 0.0, 0.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: y_pred must hold the d means and then the d log-variances on its last axis (2 d columns for d targets), got y_pred of shape (1, 3), whose last axis (3) is odd
+    """
+    full, log_variance, _, _, standardized = _gaussian_inputs(y_true, y_pred, full)
+    with np.errstate(over="ignore"):
+        value = 0.5 * (log_variance + np.square(standardized))
+    if full:
+        value = value + _HALF_LOG_TWO_PI
+    return _per_sample_mean(value)
 
 
 # ------------------------------------------------------------------------------ hinges
@@ -543,6 +695,116 @@ def categorical_crossentropy(
     return _per_sample_sum(-(truth * log_q))
 
 
+def _softmax_and_complement(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``softmax(z)`` and ``1 - softmax(z)``, the latter without cancellation.
+
+    ``1 - p_k`` is the sum of the *other* classes' probabilities, taken from
+    prefix and suffix sums: a probability that rounds to 1 keeps its tiny
+    complement (e^-38 / (1 + e^-38) for logits (0, -38)), where ``1 - p`` gives 0.
+    """
+    # softmax subtracts the row maximum before exp: no overflow, and tied huge
+    # logits give 1/K each (the shifted logits are all 0).
+    p = softmax(logits, axis=-1)
+    zero = np.zeros_like(p[..., :1])
+    before = np.concatenate([zero, np.cumsum(p, axis=-1)[..., :-1]], axis=-1)
+    after = np.concatenate([np.cumsum(p[..., ::-1], axis=-1)[..., -2::-1], zero], axis=-1)
+    return p, before + after
+
+
+def _class_weights(alpha, prediction: np.ndarray, name: str = "alpha"):
+    """A weight >= 0 for every class: a scalar, or one value per class of ``prediction``."""
+    if np.ndim(alpha) == 0:
+        value = alpha.item() if isinstance(alpha, np.ndarray) else alpha
+        return check_scalar(value, name, low=0.0)
+    weights = as_float_array(alpha, name)
+    check_greater_than(weights, name, 0.0, inclusive=True)
+    if weights.shape != prediction.shape[-1:]:
+        raise ValueError(
+            f"{name} must be a scalar or hold one weight per class ({prediction.shape[-1]} "
+            f"for y_pred of shape {prediction.shape}), got {name} of shape {weights.shape}"
+        )
+    return weights
+
+
+def _categorical_focal_parts(y_true, y_pred, alpha, gamma, from_logits, label_smoothing):
+    """Entry of categorical focal cross-entropy and its gradient, and the shared pieces.
+
+    Returns ``(alpha, gamma, truth, prediction, q, log_q, u, normalised)``: the
+    smoothed labels, the class probabilities ``q`` and ``log q``, ``u = 1 - q``
+    and, on the probability path, the renormalised rows before Keras's clip
+    (``None`` on the logits path).
+    """
+    truth, prediction, totals = _categorical_inputs(
+        y_true, y_pred, from_logits, label_smoothing, "categorical_focal_crossentropy"
+    )
+    gamma = check_scalar(gamma, "gamma", low=0.0)
+    alpha = _class_weights(alpha, prediction)
+    if totals is None:
+        q, u = _softmax_and_complement(prediction)
+        # log_softmax is exact for logits of any size; where q is close to 1,
+        # log1p(-u) keeps the tiny log that log_softmax rounds to 0.
+        log_q = np.where(u < 0.5, np.log1p(-np.minimum(u, 0.5)), log_softmax(prediction, axis=-1))
+        return alpha, gamma, truth, prediction, q, log_q, u, None
+    # As Keras: renormalise the rows, clip to [1e-7, 1 - 1e-7], and take the focal
+    # factor of the clipped probability (u >= 1e-7, so u ** (gamma - 1) stays finite).
+    normalised = prediction / totals
+    q = np.clip(normalised, EPSILON, 1.0 - EPSILON)
+    return alpha, gamma, truth, prediction, q, np.log(q), 1.0 - q, normalised
+
+
+def categorical_focal_crossentropy(
+    y_true, y_pred, *, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0
+) -> np.ndarray:
+    """Categorical focal cross-entropy per sample (Keras: ``keras.losses.categorical_focal_crossentropy``).
+
+    Each class's cross-entropy term is scaled by :math:`(1 - q_k)^\\gamma`, so
+    well-classified examples count less (Lin et al., 2017), and by ``alpha``.
+    Unlike :func:`binary_focal_crossentropy`, Keras applies ``alpha`` **always**
+    (there is no ``apply_class_balancing``): the default ``alpha = 0.25`` scales
+    the whole loss, and its gradient, by 1/4. ``alpha`` may hold one weight per
+    class (e.g. inverse class frequencies); Keras turns a Python *list* of
+    weights into a float32 tensor, so pass a float64 NumPy array to Keras for
+    float64 weights. With ``gamma = 0`` and ``alpha = 1`` the loss is
+    :func:`categorical_crossentropy`.
+
+    On the probability path each row is divided by its sum and clipped to
+    ``[EPSILON, 1 - EPSILON]``, and the focal factor uses the clipped
+    probability, as in Keras. On the logits path Keras applies a softmax and
+    then the same clip; here nothing is clipped (``log_softmax``, and
+    :math:`1 - q_k` as the sum of the other probabilities), so the two agree
+    while every probability is above ``1e-7`` and the loss stays exact for
+    logits of any size. Keras's ``axis`` argument is not offered (the last axis).
+
+    .. math:: \\tilde y = y (1 - s) + \\frac{s}{K},\\qquad
+              L = -\\sum_{k=1}^{K} \\alpha_k\\, (1 - q_k)^{\\gamma}\\, \\tilde y_k \\log q_k,
+              \\qquad q = \\operatorname{softmax}(z) \\text{ or } \\frac{p}{\\sum_k p_k}
+
+    Parameters
+    ----------
+    y_true : array_like, shape ``(..., K)``
+        One-hot rows (or distributions).
+    y_pred : array_like, shape ``(..., K)``
+        Probabilities, or logits if ``from_logits``.
+    alpha : float >= 0 or array_like of K floats >= 0
+    gamma : float >= 0
+    from_logits : bool
+    label_smoothing : float in [0, 1]
+
+    Examples
+    --------
+    >>> categorical_focal_crossentropy([[0, 1, 0], [0, 0, 1]],
+    ...                                [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]]).round(6)
+    array([2.63e-04, 6.75912e-01])
+    >>> categorical_focal_crossentropy([[0, 0, 1]], [[1e4, 0.0, -1e4]], alpha=1.0,
+    ...                                from_logits=True)
+    array([20000.])
+    """
+    alpha, gamma, truth, _, _, log_q, u, _ = _categorical_focal_parts(
+        y_true, y_pred, alpha, gamma, from_logits, label_smoothing
+    )
+    return _per_sample_sum(alpha * np.power(u, gamma) * -(truth * log_q))
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.ndarray:
     """Categorical cross-entropy with integer labels (Keras: ``keras.losses.sparse_categorical_crossentropy``).
 
@@ -578,6 +840,60 @@ def sparse_categorical_crossentropy(y_true, y_pred, *, from_logits=False) -> np.
     clipped = np.clip(prediction, EPSILON, 1.0 - EPSILON)
     chosen = np.take_along_axis(clipped, indices, axis=-1)[..., 0]
     return np.asarray(np.log(clipped.sum(axis=-1)) - np.log(chosen), dtype=np.float64)
+
+
+def _generalized_inputs(y_true, y_pred, q):
+    """Entry of generalized cross-entropy and its gradient: (q, labels, y_pred, p_y)."""
+    q = check_scalar(q, "q", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+    labels, prediction = check_sparse_pair(
+        y_true, y_pred, "categorical_generalized_cross_entropy"
+    )
+    check_probabilities(prediction, "y_pred")
+    check_rows_sum_to_one(prediction, "y_pred")
+    chosen = np.take_along_axis(prediction, labels[..., np.newaxis], axis=-1)[..., 0]
+    return q, labels, prediction, chosen
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, *, q) -> np.ndarray:
+    """Generalized cross-entropy per sample (Keras: ``keras.losses.categorical_generalized_cross_entropy``).
+
+    Zhang & Sabuncu's (2018) loss for noisy labels: :math:`(1 - p_y^q)/q` of the
+    probability the model gives the labelled class. As :math:`q \\to 0` it tends
+    to cross-entropy :math:`-\\log p_y`; at :math:`q = 1` it is
+    :math:`1 - p_y`, which is :math:`K/2` times MAE on one-hot labels.
+    ``q`` is required, as in Keras's function (its class defaults to 0.5).
+
+    As in Keras, ``y_true`` holds integer class indices (shape ``(n,)`` or
+    ``(n, 1)`` for ``y_pred`` of shape ``(n, K)``) and ``y_pred`` is used as it
+    is: no clipping (:math:`p_y = 0` gives :math:`1/q`, finite) and no
+    renormalisation (rows that do not sum to one give a
+    :class:`ProbabilityWarning`). Keras casts labels to integers, so 1.7 counts as
+    class 1, and turns labels outside ``[0, K)`` into an all-zero row (loss
+    :math:`1/q`); here both are a ``ValueError``.
+
+    .. math:: L = \\frac{1 - p_y^{\\,q}}{q}, \\qquad 0 < q < 1
+
+    Parameters
+    ----------
+    y_true : array_like of int
+        Class indices.
+    y_pred : array_like, shape ``(..., K)``
+        Probabilities (a softmax output).
+    q : float in (0, 1)
+
+    Examples
+    --------
+    >>> categorical_generalized_cross_entropy([0, 1], [[0.75, 0.25], [0.36, 0.64]], q=0.5)
+    array([0.26794919, 0.4       ])
+    >>> categorical_generalized_cross_entropy([0], [[0.0, 1.0]], q=0.5)
+    array([2.])
+    """
+    q, _, _, chosen = _generalized_inputs(y_true, y_pred, q)
+    with np.errstate(divide="ignore"):
+        log_chosen = np.log(chosen)  # -inf for p_y = 0, which exp maps back to 0
+    # (1 - p^q)/q as -expm1(q log p)/q: no cancellation in 1 - p^q when q log p is
+    # small (q near 0 or p near 1), where 1 - p**q loses the digits that matter.
+    return np.asarray(-np.expm1(q * log_chosen) / q, dtype=np.float64)
 
 
 def kl_divergence(y_true, y_pred) -> np.ndarray:
@@ -622,7 +938,8 @@ def __getattr__(name):
 def get(identifier):
     """Resolve a loss name, a Keras alias or class name, or a callable to a loss function.
 
-    Accepts the names in :data:`NAMES`, ``"weighted_binary_crossentropy"``, the
+    Accepts the names in :data:`NAMES`, the losses without a Keras function
+    (``"weighted_binary_crossentropy"``, ``"pinball"``, ``"gaussian_nll"``), the
     aliases Keras 3 accepts (``"mse"``, ``"mae"``, ``"mape"``, ``"msle"``,
     ``"kld"``, ``"bce"`` and upper-case forms) and Keras class names such as
     ``"MeanSquaredError"``. A callable is returned unchanged, as in Keras.

@@ -8,9 +8,9 @@ reference values computed with Keras. :func:`lossguide.losses.get`,
 :func:`lossguide.gradients.get`, :mod:`lossguide.derive`,
 :mod:`lossguide.plots` and the tests' input generators all read this table, so
 a loss is added in three files: its function in :mod:`lossguide.losses`, its
-gradient in :mod:`lossguide.gradients` and its record here (see
-CONTRIBUTING.md, "Add a loss"). ``tests/test_registry.py`` fails when a record
-lacks any part.
+gradient in :mod:`lossguide.gradients` and its record here, and a loss Keras
+does not ship also in :mod:`lossguide.keras_losses` (see CONTRIBUTING.md, "Add
+a loss"). ``tests/test_registry.py`` fails when a record lacks any part.
 
 .. math:: \text{name} \mapsto (L,\ \partial L/\partial \hat y,\ \text{inputs},\
           \text{SymPy form},\ \text{references})
@@ -65,6 +65,7 @@ INPUT_KINDS = types.MappingProxyType({
     "distribution": "rows of probabilities that sum to one",
     "class_index": "integer class indices in [0, K)",
     "logits": "any finite reals, read as logits (pre-sigmoid or pre-softmax scores)",
+    "mean_logvar": "d means, then d log-variances, on the last axis (2 d columns for d targets)",
 })
 
 #: Default horizontal ranges of :func:`lossguide.plots.loss_vs_prediction`.
@@ -78,8 +79,6 @@ DOMAINS = types.MappingProxyType({
 #: The Keras 3.15 losses with no twin here; :func:`get` says so by name.
 KERAS_WITHOUT_TWIN = (
     "cosine_similarity",
-    "categorical_focal_crossentropy",
-    "categorical_generalized_cross_entropy",
     "circle",
     "ctc",
     "dice",
@@ -94,6 +93,11 @@ SYMBOLS = types.MappingProxyType({
     "delta": sp.Symbol("delta", positive=True),
     "gamma": sp.Symbol("gamma", nonnegative=True),
     "pos_weight": sp.Symbol("q", positive=True),
+    "quantile": sp.Symbol("tau", positive=True),
+    "alpha": sp.Symbol("alpha", positive=True),
+    # q in (0, 1) is positive and not an integer; the second assumption also keeps
+    # it a different symbol from pos_weight's q.
+    "q": sp.Symbol("q", positive=True, noninteger=True),
 })
 
 
@@ -139,10 +143,12 @@ class Reference:
     options : tuple of (str, value) pairs
         Keyword options; :attr:`kwargs` gives them as a dict.
     expected : tuple of float
-        What ``keras.losses.<name>(y_true, y_pred, **options)`` returned
+        What ``keras.losses.<name>(y_true, y_pred, **options)`` returned; for a
+        loss without one, what its :attr:`LossSpec.reference_twin` returned
         (``tf.nn.weighted_cross_entropy_with_logits`` averaged over the last axis
-        for the weighted cross-entropy); ``tests/test_losses.py`` recomputes them
-        with the installed Keras.
+        for the weighted cross-entropy, the ``keras.ops`` version in
+        :mod:`lossguide.keras_losses` for the pinball loss and the Gaussian NLL);
+        ``tests/test_registry.py`` recomputes them with the installed Keras.
     """
 
     y_true: tuple
@@ -184,9 +190,11 @@ class LossSpec:
         Key of :data:`DOMAINS`.
     structure : str
         ``"element"`` (acts on each output, Keras then averages over the last
-        axis) or ``"vector"`` (acts on a whole row of class scores).
+        axis) or ``"vector"`` (acts on a whole row: the class scores, or for
+        ``gaussian_nll`` the means and log-variances side by side).
     activation : str
-        The usual output activation the derivation composes the loss with.
+        The usual output activation the derivation composes the loss with
+        (``"identity"`` for both halves of ``gaussian_nll``'s output).
     symbolic : callable
         ``symbolic(y, a, s)`` returns the per-element (or per-row) SymPy loss of
         the label(s) ``y`` and prediction(s) ``a``; ``s`` is :data:`SYMBOLS`.
@@ -196,8 +204,9 @@ class LossSpec:
         The textbook gradient with respect to the pre-activation, written with the
         activation output ``a``. Element losses: ``textbook(y, a, slope,
         activation, s)`` with ``slope = da/dz`` written in ``a``; vector losses:
-        ``textbook(y, p, jacobian, dloss_dp, s)``. Returns ``(first, second)``,
-        ``second`` the quoted second derivative or ``None``.
+        ``textbook(y, p, jacobian, dloss_dp, s)``; ``gaussian_nll``:
+        ``textbook(y, (mu, v), s)``. Returns ``(first, second)``, ``second`` the
+        quoted second derivative (Hessian) or ``None``.
     note : str
         What the gradient means, in one or two sentences.
     references : tuple of Reference
@@ -214,8 +223,14 @@ class LossSpec:
         True if the loss takes negative values (Poisson without its constant).
     at_perfect : str
         The loss at a perfect prediction: ``"zero"``, ``"clipped"`` (about
-        ``1e-7`` per class from Keras's clip) or ``"minimum"`` (not zero, but
-        the minimum over the prediction).
+        ``1e-7`` per class from Keras's clip), ``"minimum"`` (not zero, but
+        the minimum over the prediction) or ``"unbounded"`` (no minimum:
+        ``gaussian_nll`` falls without bound as the variance shrinks at
+        :math:`\mu = y`).
+    reference_twin : str or None
+        For a loss without a ``keras.losses`` function: the call it reproduces
+        instead (TensorFlow's, or its ``keras.ops`` version in
+        :mod:`lossguide.keras_losses`), which :attr:`twin` reports.
     twin : str
         The Keras (or TensorFlow) call this loss reproduces, for tables.
     """
@@ -242,6 +257,7 @@ class LossSpec:
     removed_in_keras_3: tuple = ()
     can_be_negative: bool = False
     at_perfect: str = "zero"
+    reference_twin: str | None = None
 
     @property
     def identifiers(self) -> tuple:
@@ -254,12 +270,39 @@ class LossSpec:
         """The Keras (or TensorFlow) call this loss reproduces."""
         if self.keras:
             return f"keras.losses.{self.keras}"
-        return "tf.nn.weighted_cross_entropy_with_logits (mean over the last axis)"
+        return self.reference_twin
 
 
 # ------------------------------------------------------------------ SymPy forms
 # Per-element losses follow Keras (MSE is (a - y)^2, no 1/2); Keras's 1e-7 clip
 # is a numerical guard, not part of the mathematics, and is left out.
+
+
+def _pinball(y, a, s):
+    # The check function tau e + max(0, -e), e = y - a: equal to max(tau e, (tau - 1) e)
+    # (tests/test_derive.py checks it), and SymPy differentiates Max(0, .) with the
+    # Heaviside step whose value at 0 is TensorFlow's choice at a tie.
+    return s["quantile"] * (y - a) + sp.Max(0, a - y)
+
+
+def _gaussian_nll(y, a, s):
+    # One target: y, and the prediction a = (mu, v) with v = log sigma^2; the
+    # constant log(2 pi) / 2 of full=True does not depend on the prediction.
+    y = y[0] if isinstance(y, (tuple, list)) else y
+    mean, log_variance = a[0], a[1]
+    return (log_variance + (y - mean) ** 2 * sp.exp(-log_variance)) / 2
+
+
+def _gaussian_textbook(y, a, s):
+    # The mean's gradient is the squared error's over the variance; the
+    # log-variance's is 0 where the squared standardized error is 1. The Hessian is
+    # indefinite (determinant -(y - mu)^2 e^(-2v) / 2): not jointly convex.
+    mean, log_variance = a
+    weight = sp.exp(-log_variance)
+    gradient = sp.Matrix([(mean - y) * weight, (1 - (y - mean) ** 2 * weight) / 2])
+    hessian = sp.Matrix([[weight, (y - mean) * weight],
+                         [(y - mean) * weight, (y - mean) ** 2 * weight / 2]])
+    return gradient, hessian
 
 
 def _bce(y, a):
@@ -277,6 +320,17 @@ def _focal(y, a, s):
     # p_t = y a + (1 - y)(1 - a) (also for soft labels).
     p_t = y * a + (1 - y) * (1 - a)
     return (1 - p_t) ** s["gamma"] * _bce(y, a)
+
+
+def _categorical_focal(y, p, s):
+    # Keras's form: alpha (1 - p_k)^gamma scales every class's cross-entropy term.
+    return sum(s["alpha"] * (1 - pk) ** s["gamma"] * -(yk * sp.log(pk)) for yk, pk in zip(y, p))
+
+
+def _generalized_cross_entropy(y, p, s):
+    # (1 - p_y^q) / q with p_y written sum_k y_k p_k, as Keras computes it.
+    chosen = sum(yk * pk for yk, pk in zip(y, p))
+    return (1 - chosen ** s["q"]) / s["q"]
 
 
 def _categorical_hinge(y, p, s):
@@ -347,6 +401,24 @@ def _softmax_textbook(y, p, jacobian, dloss_dp, s):
     return sp.Matrix(p) - sp.Matrix(y), jacobian
 
 
+def _categorical_focal_textbook(y, p, jacobian, dloss_dp, s):
+    # dL/dz_j = m_j - p_j sum_k m_k with m_k = alpha y_k (1 - p_k)^gamma (gamma r_k - 1),
+    # r_k = p_k log p_k / (1 - p_k); gamma = 0, alpha = 1 gives p - y.
+    alpha, gamma = s["alpha"], s["gamma"]
+    m = [alpha * yk * (1 - pk) ** gamma * (gamma * pk * sp.log(pk) / (1 - pk) - 1)
+         for yk, pk in zip(y, p)]
+    return sp.Matrix([mk - pk * sum(m) for mk, pk in zip(m, p)]), None
+
+
+def _generalized_textbook(y, p, jacobian, dloss_dp, s):
+    # dL/dz_j = p_y^q (p_j - y_j p_j / p_y), p_y = sum_k y_k p_k: for one-hot labels
+    # p_y^q (p - y), cross-entropy's gradient weighted by p_y^q. (p_y^q / p_y, not
+    # p_y^(q - 1): SymPy then cancels it against its own derivative.)
+    chosen = sum(yk * pk for yk, pk in zip(y, p))
+    weight = chosen ** s["q"] / chosen
+    return sp.Matrix([weight * pk * (chosen - yk) for yk, pk in zip(y, p)]), None
+
+
 def _categorical_hinge_textbook(y, p, jacobian, dloss_dp, s):
     return jacobian * dloss_dp, None  # the Jacobian is symmetric
 
@@ -354,7 +426,8 @@ def _categorical_hinge_textbook(y, p, jacobian, dloss_dp, s):
 def _spec(name, *, y_true, y_pred, activation, symbolic, textbook, note, references,
           plot_domain, structure="element", from_logits=False, options=(),
           test_options=((),), symbolic_options=(), keras=True, keras_class=None,
-          aliases=(), removed_in_keras_3=(), can_be_negative=False, at_perfect="zero"):
+          aliases=(), removed_in_keras_3=(), can_be_negative=False, at_perfect="zero",
+          reference_twin=None):
     return LossSpec(
         name=name,
         loss=getattr(_losses, name),
@@ -379,6 +452,7 @@ def _spec(name, *, y_true, y_pred, activation, symbolic, textbook, note, referen
         removed_in_keras_3=tuple(removed_in_keras_3),
         can_be_negative=can_be_negative,
         at_perfect=at_perfect,
+        reference_twin=reference_twin,
     )
 
 
@@ -451,6 +525,35 @@ SPECS = types.MappingProxyType({spec.name: spec for spec in (
         references=[([[0.0, 2.0], [3.0, 1.0]], [[0.5, 1.0], [2.5, 1.5]], {},
                      [0.7499999000000049, 0.4228312548013542])],
     ),
+    _spec(
+        "pinball", y_true="real", y_pred="real", activation="identity", symbolic=_pinball,
+        textbook=_chain(lambda y, a, s: sp.Heaviside(a - y, 1) - s["quantile"]),
+        symbolic_options=("quantile",), options=(("quantile", 0.5),),
+        test_options=((), {"quantile": 0.1}, {"quantile": 0.9}),
+        note="Subgradient 1 - tau above the target and -tau below: the minimiser is the "
+             "tau-quantile; tau = 0.5 is half the MAE.",
+        plot_domain="around_target", keras=False,
+        reference_twin="lossguide.keras_losses.pinball (keras.ops; Keras 3.15 has no quantile loss)",
+        # Also scikit-learn's mean_pinball_loss(row, row, alpha=quantile), row by row.
+        references=[([[1.0, 0.0], [2.0, -1.0]], [[0.5, 1.0], [2.5, -3.0]], {}, [0.375, 0.625]),
+                    ([[1.0, 0.0], [2.0, -1.0]], [[0.5, 1.0], [2.5, -3.0]], {"quantile": 0.9},
+                     [0.275, 0.925])],
+    ),
+    _spec(
+        "gaussian_nll", y_true="real", y_pred="mean_logvar", activation="identity",
+        structure="vector", symbolic=_gaussian_nll, textbook=_gaussian_textbook,
+        options=(("full", False),), test_options=((), {"full": True}),
+        note="d/dmu = (mu - y)/sigma^2, d/dlog sigma^2 = (1 - (y - mu)^2/sigma^2)/2: a large "
+             "variance damps the mean's pull; not jointly convex.",
+        plot_domain="around_target", keras=False, can_be_negative=True, at_perfect="unbounded",
+        reference_twin="lossguide.keras_losses.gaussian_nll (keras.ops; Keras 3.15 has no "
+                       "Gaussian NLL, PyTorch's is GaussianNLLLoss)",
+        # With full=True also -scipy.stats.norm.logpdf(y, mu, exp(v / 2)), averaged per row.
+        references=[([[1.0, -2.0], [0.5, 3.0]], [[0.5, -1.0, 0.0, 1.5], [0.5, 1.0, -2.0, 0.3]],
+                     {}, [0.4932825400371075, 0.31581822068171783]),
+                    ([[1.0, -2.0], [0.5, 3.0]], [[0.5, -1.0, 0.0, 1.5], [0.5, 1.0, -2.0, 0.3]],
+                     {"full": True}, [1.4122210732417801, 1.2347567538863904])],
+    ),
     # --------------------------------------------------------- cross-entropies
     _spec(
         "binary_crossentropy", y_true="binary", y_pred="probability", activation="sigmoid",
@@ -492,6 +595,7 @@ SPECS = types.MappingProxyType({spec.name: spec for spec in (
         test_options=({"pos_weight": 3.0}, {"pos_weight": 0.5}),
         note="Positive examples weigh q times more; q = 1 gives a - y.",
         plot_domain="logits", keras=False,
+        reference_twin="tf.nn.weighted_cross_entropy_with_logits (mean over the last axis)",
         references=[([[1.0, 0.0], [0.0, 1.0]], [[0.5, -1.0], [2.0, 0.3]], {"pos_weight": 3.0},
                      [0.8677463200292714, 1.8949968722242772])],
     ),
@@ -539,6 +643,27 @@ SPECS = types.MappingProxyType({spec.name: spec for spec in (
                      [0.14293162849989968])],
     ),
     _spec(
+        "categorical_focal_crossentropy", y_true="one_hot", y_pred="distribution",
+        activation="softmax", structure="vector", symbolic=_categorical_focal,
+        textbook=_categorical_focal_textbook, symbolic_options=("alpha", "gamma"),
+        from_logits=True,
+        options=(("alpha", 0.25), ("gamma", 2.0), *_LOGIT_OPTIONS),
+        test_options=((), {"gamma": 0.5, "alpha": 0.6, "label_smoothing": 0.1},
+                      {"from_logits": True},
+                      {"from_logits": True, "gamma": 1.0, "alpha": 1.0, "label_smoothing": 0.2}),
+        note="alpha (1 - p)^gamma damps each class's cross-entropy; alpha always applies "
+             "(0.25 by default); gamma = 0, alpha = 1 gives p - y.",
+        plot_domain="probability", keras_class="CategoricalFocalCrossentropy",
+        at_perfect="clipped",
+        references=[([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]],
+                     {}, [0.00026340128914456557, 0.6759120942206192]),
+                    ([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]],
+                     {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1},
+                     [0.09978167939324159, 1.363053048327591]),
+                    ([[0.0, 1.0, 0.0]], [[1.0, 3.0, -1.0]], {"from_logits": True},
+                     [0.0006338549079881911])],
+    ),
+    _spec(
         "sparse_categorical_crossentropy", y_true="class_index", y_pred="distribution",
         activation="softmax", structure="vector",
         symbolic=lambda y, p, s: -sum(yk * sp.log(pk) for yk, pk in zip(y, p)),
@@ -551,6 +676,19 @@ SPECS = types.MappingProxyType({spec.name: spec for spec in (
                      [0.3566749439387324, 0.9162907318741551]),
                     ([2, 1], [[2.0, 0.5, 6.0], [0.1, 0.0, 3.0]], {"from_logits": True},
                      [0.022155162157131997, 3.099673635546296])],
+    ),
+    _spec(
+        "categorical_generalized_cross_entropy", y_true="class_index", y_pred="distribution",
+        activation="softmax", structure="vector", symbolic=_generalized_cross_entropy,
+        textbook=_generalized_textbook, symbolic_options=("q",), options=(("q", None),),
+        test_options=({"q": 0.7}, {"q": 0.2}),
+        note="Through a softmax the gradient is p_y^q (p - y): cross-entropy's, weighted by "
+             "p_y^q, so a sample the model finds unlikely (perhaps mislabelled) pulls little.",
+        plot_domain="probability", keras_class="CategoricalGeneralizedCrossEntropy",
+        references=[([2, 1], [[0.1, 0.2, 0.7], [0.3, 0.4, 0.3]], {"q": 0.7},
+                     [0.3156344104707871, 0.6763530260947215]),
+                    ([0, 1], [[0.75, 0.25], [0.36, 0.64]], {"q": 0.5},
+                     [0.2679491924311228, 0.3999999999999999])],
     ),
     _spec(
         "kl_divergence", y_true="distribution", y_pred="distribution", activation="softmax",
@@ -592,7 +730,7 @@ def get(identifier) -> LossSpec:
     >>> get("dice")
     Traceback (most recent call last):
     ...
-    ValueError: 'dice' is a Keras loss that lossguide does not implement; valid names: mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber, log_cosh, poisson, binary_crossentropy, binary_focal_crossentropy, weighted_binary_crossentropy, hinge, squared_hinge, categorical_hinge, categorical_crossentropy, sparse_categorical_crossentropy, kl_divergence
+    ValueError: 'dice' is a Keras loss that lossguide does not implement; valid names: mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber, log_cosh, poisson, pinball, gaussian_nll, binary_crossentropy, binary_focal_crossentropy, weighted_binary_crossentropy, hinge, squared_hinge, categorical_hinge, categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy, categorical_generalized_cross_entropy, kl_divergence
     """
     if not isinstance(identifier, str):
         raise TypeError(

@@ -28,7 +28,9 @@ def sample_kind(kind, rng, shape):
     """Random valid values of an input kind of :data:`lossguide.registry.INPUT_KINDS`.
 
     ``shape`` is the prediction's shape ``(..., d)``; ``"class_index"`` returns
-    ``shape[:-1]`` indices into the last axis.
+    ``shape[:-1]`` indices into the last axis, and ``"mean_logvar"`` (the
+    prediction of ``d`` targets) returns ``(..., 2 d)``: ``d`` means, then ``d``
+    log-variances.
     """
     if kind in ("real", "logits"):
         return rng.normal(scale=2.0, size=shape)
@@ -52,14 +54,30 @@ def sample_kind(kind, rng, shape):
         return rng.dirichlet(np.full(shape[-1], 2.0), size=shape[:-1])
     if kind == "class_index":
         return rng.integers(0, shape[-1], size=shape[:-1])
+    if kind == "mean_logvar":
+        # log-variances in [-2, 2]: standard deviations from 0.37 to 2.7.
+        return np.concatenate([rng.normal(scale=2.0, size=shape),
+                               rng.uniform(-2.0, 2.0, size=shape)], axis=-1)
     raise AssertionError(f"no generator for the input kind {kind!r}: add one to tests/conftest.py")
 
 
 def make_case(name, rng, shape=(6, 4), options=()):
-    """Valid ``(y_true, y_pred, options)`` for loss ``name``, from its record's input kinds."""
+    """Valid ``(y_true, y_pred, options)`` for loss ``name``, from its record's input kinds.
+
+    ``y_pred`` has ``shape``; for a ``"mean_logvar"`` prediction (``gaussian_nll``)
+    its last axis holds ``shape[-1] // 2`` targets (at least 1), and ``y_true``
+    has that many columns. Options the loss requires (default ``None`` in its
+    record, e.g. ``q``) and ``options`` lacks are taken from its first option set.
+    """
     spec = registry.get(name)
     options = dict(options)
+    for option, default in spec.options:
+        if default is None and option not in options:
+            options[option] = dict(spec.test_options[0])[option]
     y_pred_kind = "logits" if options.get("from_logits") else spec.y_pred
+    if y_pred_kind == "mean_logvar":
+        targets = shape[:-1] + (max(shape[-1] // 2, 1),)
+        return sample_kind(spec.y_true, rng, targets), sample_kind(y_pred_kind, rng, targets), options
     return sample_kind(spec.y_true, rng, shape), sample_kind(y_pred_kind, rng, shape), options
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from lossguide import derive, gradients
+from lossguide import derive, gradients, losses
 from lossguide.derive import prover
 
 RNG = np.random.default_rng(7)
@@ -145,7 +145,7 @@ def test_the_book_identities_state_their_assumptions():
 # so the chapter shows these as calculations.
 IDENTICAL_FACTS = {"softmax_jacobian", "kl_and_cross_entropy_gradients"}
 IDENTICAL_DERIVATIONS = {("mean_squared_error", None), ("poisson", None), ("hinge", None),
-                         ("poisson", "identity"), ("hinge", "identity")}
+                         ("poisson", "identity"), ("hinge", "identity"), ("pinball", None)}
 
 
 def test_which_proofs_are_only_x_equals_x():
@@ -410,3 +410,82 @@ def test_every_digits_seed_passes_half_accuracy_with_either_loss(keras):
             assert accuracy.ge(0.5).any().all(), f"a {loss} seed stays below 0.5 test accuracy"
     finally:
         keras.config.set_floatx(before)
+
+
+# ------------------------------------------------------------------ the losses of issues 13-17
+
+
+def test_pinball_check_function_is_the_max_form():
+    # The registry writes pinball as tau e + max(0, -e); the book's form is
+    # max(tau e, (tau - 1) e). Equal on a grid through the kink, for several tau.
+    d = derive.derivation("pinball")
+    (y,), (a,), (tau,) = d.y, d.a, d.options
+    max_form = sp.lambdify((y, a, tau), sp.Max(tau * (y - a), (tau - 1) * (y - a)), "numpy")
+    check_form = sp.lambdify((y, a, tau), d.loss, "numpy")
+    errors = np.linspace(-3, 3, 61)
+    for quantile in (0.1, 0.5, 0.9):
+        np.testing.assert_allclose(check_form(errors, 0.0, quantile), max_form(errors, 0.0, quantile),
+                                   atol=1e-15)
+
+
+def test_pinball_derivative_over_d_equals_gradients():
+    y_true, y_pred = RNG.normal(size=(ROWS, D)), RNG.normal(size=(ROWS, D))
+    expected = gradients.pinball(y_true, y_pred, quantile=0.8)
+    _compare("pinball", "dloss_dpred", y_true, y_pred, expected * D, quantile=0.8)
+    # At a tie both take Heaviside(0) = 1: the gradient is 1 - tau.
+    _compare("pinball", "dloss_dpred", np.zeros(3), np.zeros(3), np.full(3, 0.2), quantile=0.8)
+
+
+def test_gaussian_nll_derivative_equals_gradients():
+    y_true = RNG.normal(size=ROWS)
+    pairs = np.stack([RNG.normal(size=ROWS), RNG.uniform(-3, 3, size=ROWS)], axis=-1)
+    _compare("gaussian_nll", "dloss_dpred", y_true, pairs, gradients.gaussian_nll(y_true, pairs))
+    _compare("gaussian_nll", "loss", y_true, pairs, losses.gaussian_nll(y_true, pairs))
+
+
+def test_gaussian_nll_is_not_jointly_convex():
+    d = derive.derivation("gaussian_nll")
+    assert d.proved()
+    mean, log_variance = d.a
+    (y,) = d.y
+    # The Hessian in (mu, v): determinant -(y - mu)^2 e^(-2v) / 2 < 0 off the fit.
+    assert derive.prove_equal(d.d2loss_dz2.det(), -(y - mean) ** 2 * sp.exp(-2 * log_variance) / 2)
+    hessian = derive.lambdify(d, "d2loss_dz2")(np.array([1.0]), np.array([[0.0, 0.3]]))[0]
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    assert eigenvalues.min() < 0 < eigenvalues.max()
+
+
+def test_gaussian_nll_takes_only_the_identity():
+    with pytest.raises(ValueError, match=re.escape("activation must be 'identity', got 'softmax'")):
+        derive.derivation("gaussian_nll", "softmax")
+
+
+def test_categorical_focal_softmax_gradient_equals_gradients():
+    y_true, logits = _simplex(ROWS), 3 * RNG.normal(size=(ROWS, derive.N_CLASSES))
+    for alpha, gamma in ((0.25, 2.0), (1.0, 0.5)):
+        expected = gradients.categorical_focal_crossentropy(y_true, logits, alpha=alpha, gamma=gamma,
+                                                            from_logits=True)
+        _compare("categorical_focal_crossentropy", "dloss_dz", y_true, logits, expected,
+                 alpha=alpha, gamma=gamma)
+        _compare("categorical_focal_crossentropy", "loss_z", y_true, logits,
+                 losses.categorical_focal_crossentropy(y_true, logits, alpha=alpha, gamma=gamma,
+                                                       from_logits=True),
+                 alpha=alpha, gamma=gamma)
+
+
+def test_generalized_cross_entropy_softmax_gradient_is_weighted_cross_entropy():
+    labels, logits = RNG.integers(0, derive.N_CLASSES, ROWS), 3 * RNG.normal(size=(ROWS, derive.N_CLASSES))
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    chosen = p[np.arange(ROWS), labels][:, None]
+    expected = chosen**0.7 * (p - np.eye(derive.N_CLASSES)[labels])
+    _compare("categorical_generalized_cross_entropy", "dloss_dz", labels, logits, expected, q=0.7)
+    _compare("categorical_generalized_cross_entropy", "dloss_dpred", labels, p,
+             gradients.categorical_generalized_cross_entropy(labels, p, q=0.7), q=0.7)
+
+
+def test_generalized_cross_entropy_symbol_is_not_pos_weights():
+    # Both print as q; the assumptions (q in (0, 1) is not an integer) keep them apart.
+    from lossguide import registry
+
+    assert registry.SYMBOLS["q"] != registry.SYMBOLS["pos_weight"]
+    assert str(registry.SYMBOLS["q"]) == str(registry.SYMBOLS["pos_weight"]) == "q"

@@ -4,11 +4,12 @@ import re
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from conftest import cases, make_case
 
-from lossguide import gradients, losses, registry
+from lossguide import gradients, keras_losses, losses, registry
+from lossguide._validation import ProbabilityWarning
 
 RNG_SEED = 20261122
 SHAPE = (4, 3)
@@ -107,11 +108,14 @@ def _tape_gradient(tf_keras, function, y_true, y_pred, dtype="float64"):
 
 def _keras_function(tf_keras, name, options):
     tf, keras = tf_keras
-    if registry.get(name).keras is None:  # weighted BCE: tf.nn's, averaged like the losses
+    if name == "weighted_binary_crossentropy":  # tf.nn's, averaged like the losses
         return lambda t, z: tf.reduce_mean(
             tf.nn.weighted_cross_entropy_with_logits(t, z, pos_weight=options["pos_weight"]),
             axis=-1)
-    function = getattr(keras.losses, name)
+    if registry.get(name).keras is None:  # no Keras function: its keras.ops version
+        function = keras_losses.get(name)
+    else:
+        function = getattr(keras.losses, name)
     return lambda t, p: function(t, p, **options)
 
 
@@ -281,6 +285,20 @@ BAD_INPUTS = [
     ("sparse_categorical_crossentropy", {}, [0.5], [[0.5, 0.5]], ValueError, "whole-number class indices"),
     ("kl_divergence", {}, [[0.5, 0.5]], [[-0.1, 1.1]], ValueError, "y_pred contains values greater than 1"),
     ("categorical_hinge", {}, [[0.0, 2.0]], [[0.5, 0.5]], ValueError, "y_true contains values greater than 1: 2"),
+    ("pinball", {"quantile": 1.0}, [[1.0]], [[1.0]], ValueError, "quantile must be < 1.0, got 1.0"),
+    ("pinball", {}, [[1.0]], [[1.0, 2.0]], ValueError, "y_true and y_pred must have the same shape"),
+    ("gaussian_nll", {}, [[1.0]], [[1.0, 2.0, 3.0]], ValueError, "got y_pred of shape (1, 3), whose last axis (3) is odd"),
+    ("gaussian_nll", {}, [[1.0, 2.0]], [[1.0, 2.0]], ValueError, "y_true must have shape (1, 1) for y_pred of shape (1, 2)"),
+    ("gaussian_nll", {"full": "no"}, [[1.0]], [[1.0, 2.0]], TypeError, "full must be True or False"),
+    ("categorical_focal_crossentropy", {"alpha": [1.0, 2.0, 3.0]}, [[1.0, 0.0]], [[0.5, 0.5]], ValueError,
+     "alpha must be a scalar or hold one weight per class"),
+    ("categorical_focal_crossentropy", {"gamma": -1.0}, [[1.0, 0.0]], [[0.5, 0.5]], ValueError, "gamma must be >= 0.0"),
+    ("categorical_focal_crossentropy", {}, [[1.0, 0.0]], [[0.0, 0.0]], ValueError, "y_pred row (0,) sums to 0"),
+    ("categorical_generalized_cross_entropy", {"q": 0.0}, [0], [[0.5, 0.5]], ValueError, "q must be > 0.0, got 0.0"),
+    ("categorical_generalized_cross_entropy", {"q": 0.5}, [2], [[0.5, 0.5]], ValueError,
+     "y_true holds class indices for 2 classes, so each must be in [0, 2); got 2"),
+    ("categorical_generalized_cross_entropy", {"q": 0.5}, [0], [[1.5, -0.5]], ValueError,
+     "y_pred contains values greater than 1: 1.5"),
 ]
 
 
@@ -402,3 +420,117 @@ def test_chain_through_softmax_gives_the_logit_gradient_of_cross_entropy():
     np.testing.assert_allclose(through, p - labels, atol=1e-15)
     with pytest.raises(ValueError, match="gradient must have the shape of probabilities"):
         gradients.chain_through_softmax([[1.0, 2.0]], p)
+
+
+# ------------------------------------------------------------------ (7) the losses of issues 13-17
+
+
+def test_pinball_subgradient_at_a_tie_matches_tensorflow(tf_keras):
+    # At y_pred = y_true TensorFlow's maximum passes the gradient to its first argument,
+    # (tau - 1) e, so d/dy_pred = 1 - tau; lossguide returns the same subgradient.
+    y_true, y_pred = [[1.0, 2.0, 0.0]], [[1.0, 1.0, 0.5]]
+    for quantile in (0.1, 0.9):
+        function = _keras_function(tf_keras, "pinball", {"quantile": quantile})
+        expected = _tape_gradient(tf_keras, function, y_true, y_pred)
+        got = gradients.pinball(y_true, y_pred, quantile=quantile)
+        assert_allclose(got, [[1 - quantile, -quantile, 1 - quantile]] / np.float64(3), atol=1e-15)
+        assert_allclose(got, expected, atol=1e-15)
+
+
+def test_gaussian_nll_gradient_is_finite_for_large_log_variances():
+    y_pred = np.array([[0.0, 800.0], [0.0, -800.0], [1.0, -1500.0], [1.0, 1e5]])
+    y_true = np.array([[1.0], [1e-200], [1.0], [0.0]])
+    got = gradients.gaussian_nll(y_true, y_pred)
+    assert np.isfinite(got).all()
+    # d/dmu = -(y - mu) e^-v, d/dv = (1 - (y - mu)^2 e^-v) / 2
+    assert_allclose(got[0], [-np.exp(-800.0), 0.5], rtol=1e-15)
+    # -1e-200 e^800 = -exp(800 - 200 log 10), finite though e^800 itself overflows.
+    assert_allclose(got[1], [-np.exp(800.0 - 200 * np.log(10.0)), 0.5], rtol=1e-12)
+    assert_array_equal(got[2], [0.0, 0.5])  # an exact fit at a vanishing variance: no 0 * inf
+    assert_allclose(got[3], [1.0 * np.exp(-1e5), 0.5], rtol=1e-15)
+
+
+def test_gaussian_nll_variance_gradient_vanishes_at_the_right_variance():
+    # d/dv = 0 where (y - mu)^2 = sigma^2: the NLL's best variance is the squared error.
+    got = gradients.gaussian_nll([[3.0, 0.0]], [[1.0, 0.5, np.log(4.0), np.log(0.25)]])
+    assert_allclose(got[0, 2:], [0.0, 0.0], atol=1e-15)
+    assert_allclose(got[0, :2], [-2.0 / 4.0 / 2, 0.5 / 0.25 / 2], rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype, size", [(np.float64, 1e4), (np.float32, 80.0)])
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0])
+def test_categorical_focal_extreme_logits_give_finite_gradients(dtype, size, gamma):
+    logits = np.array([[size, -size, 0.0], [-size, size, 1.0]], dtype=dtype)
+    y_true = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+    got = gradients.categorical_focal_crossentropy(y_true, logits, alpha=1.0, gamma=gamma,
+                                                   from_logits=True)
+    assert got.dtype == np.float64 and np.isfinite(got).all()
+    # Confidently wrong: (1 - p_y)^gamma = 1 and r = 0, so the pull is cross-entropy's p - y.
+    assert_allclose(got[0], [1.0, -1.0, 0.0], atol=1e-12)
+    # Confidently right: no pull at all.
+    assert_allclose(got[1], [0.0, 0.0, 0.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_with_gamma_zero_has_cross_entropys_gradient(from_logits):
+    rng = np.random.default_rng(11)
+    y_true = np.eye(4)[rng.integers(0, 4, size=6)] * 0.9 + 0.025  # smoothed rows summing to 1
+    y_pred = 3 * rng.normal(size=(6, 4)) if from_logits else rng.dirichlet(np.full(4, 2.0), size=6)
+    options = {"from_logits": from_logits}
+    assert_allclose(
+        gradients.categorical_focal_crossentropy(y_true, y_pred, alpha=0.5, gamma=0.0, **options),
+        0.5 * gradients.categorical_crossentropy(y_true, y_pred, **options),
+        rtol=1e-12, atol=1e-15,
+    )
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_per_class_alpha_matches_tensorflow(tf_keras, from_logits):
+    rng = np.random.default_rng(12)
+    y_true = np.eye(3)[rng.integers(0, 3, size=5)]
+    y_pred = 2 * rng.normal(size=(5, 3)) if from_logits else rng.dirichlet(np.full(3, 2.0), size=5)
+    options = {"alpha": np.array([0.2, 1.0, 3.0]), "gamma": 1.5, "from_logits": from_logits,
+               "label_smoothing": 0.1}
+    expected = _tape_gradient(tf_keras, _keras_function(tf_keras, "categorical_focal_crossentropy", options),
+                              y_true, y_pred)
+    got = gradients.categorical_focal_crossentropy(y_true, y_pred, **options)
+    assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_categorical_focal_clipped_probabilities_match_tensorflow(tf_keras):
+    # Exact 0 and 1 (clipped: no gradient through the cross-entropy term) and a row
+    # that Keras renormalises.
+    y_true = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y_pred = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.1]])
+    for options in ({}, {"gamma": 0.5, "label_smoothing": 0.2}):
+        expected = _tape_gradient(tf_keras, _keras_function(tf_keras, "categorical_focal_crossentropy", options),
+                                  y_true, y_pred)
+        with pytest.warns(ProbabilityWarning):
+            got = gradients.categorical_focal_crossentropy(y_true, y_pred, **options)
+        assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_generalized_cross_entropy_gradient_through_softmax_is_weighted_cross_entropy():
+    from scipy.special import softmax
+
+    rng = np.random.default_rng(13)
+    labels, logits = rng.integers(0, 4, size=6), 2 * rng.normal(size=(6, 4))
+    p = softmax(logits, axis=-1)
+    for q in (0.2, 0.7):
+        through = gradients.chain_through_softmax(
+            gradients.categorical_generalized_cross_entropy(labels, p, q=q), p)
+        chosen = p[np.arange(6), labels][:, None]
+        assert_allclose(through, chosen**q * (p - np.eye(4)[labels]), rtol=1e-12, atol=1e-15)
+
+
+def test_generalized_cross_entropy_gradient_at_zero_probability():
+    # p_y = 0: the loss is 1/q (finite) but its slope -p_y^(q - 1) is -inf; the
+    # other classes do not enter the loss (TensorFlow's autodiff gives NaN there).
+    got = gradients.categorical_generalized_cross_entropy([0, 1], [[0.0, 1.0], [0.0, 1.0]], q=0.5)
+    assert_array_equal(got, [[-np.inf, 0.0], [0.0, -1.0]])
+    assert np.isfinite(losses.categorical_generalized_cross_entropy([0], [[0.0, 1.0]], q=0.5)).all()
+
+
+def test_generalized_cross_entropy_column_labels_keep_y_pred_shape():
+    got = gradients.categorical_generalized_cross_entropy([[1], [0]], [[0.75, 0.25], [0.5, 0.5]], q=0.5)
+    assert_allclose(got, [[0.0, -2.0], [-np.sqrt(2.0), 0.0]], rtol=1e-15)

@@ -17,7 +17,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from conftest import cases, make_case
 
-from lossguide import losses
+from lossguide import losses, registry
 from lossguide._validation import ProbabilityWarning
 
 RTOL = 1e-10
@@ -52,7 +52,9 @@ SPARSE_LOGIT_INPUTS = (LABELS[:, None], 4 * rng.normal(size=(N, K)))
 
 # ------------------------------------------------------------------ agreement with Keras
 
-KERAS_CASES = cases(exclude=("weighted_binary_crossentropy",))  # its twin is tf.nn: test_registry
+# Losses without a keras.losses function (tf.nn's or lossguide.keras_losses's twin) are
+# compared in test_registry.py, test_keras_losses.py and below.
+KERAS_CASES = cases(exclude=tuple(spec.name for spec in registry.SPECS.values() if spec.keras is None))
 
 
 @pytest.mark.parametrize("name, options", KERAS_CASES)
@@ -624,3 +626,335 @@ def test_categorical_hinge_warns_on_rows_that_are_not_one_hot():
 
 def test_probability_warning_is_public():
     assert losses.ProbabilityWarning is ProbabilityWarning
+
+
+# ------------------------------------------------------------------ pinball (quantile) loss
+
+
+def test_pinball_agrees_with_sklearn_mean_pinball_loss():
+    from sklearn import metrics
+
+    y_true, y_pred = REGRESSION_INPUTS
+    for quantile in (0.05, 0.5, 0.9):
+        # sklearn reduces over samples; transposing makes it reduce over our last axis.
+        assert_allclose(
+            losses.pinball(y_true, y_pred, quantile=quantile),
+            metrics.mean_pinball_loss(y_true.T, y_pred.T, alpha=quantile, multioutput="raw_values"),
+            rtol=1e-12,
+        )
+
+
+def test_pinball_at_one_half_is_half_the_mae():
+    y_true, y_pred = REGRESSION_INPUTS
+    assert_allclose(losses.pinball(y_true, y_pred), 0.5 * losses.mean_absolute_error(y_true, y_pred),
+                    rtol=1e-15)
+
+
+def test_pinball_closed_form():
+    # Under-prediction by 2 costs 2 tau, over-prediction by 2 costs 2 (1 - tau).
+    assert_allclose(losses.pinball([[3.0, 3.0]], [[1.0, 5.0]], quantile=0.9), [(1.8 + 0.2) / 2],
+                    rtol=1e-15)
+    assert_array_equal(losses.pinball([[3.0]], [[3.0]], quantile=0.3), [0.0])
+
+
+@pytest.mark.parametrize("quantile", [0.1, 0.5, 0.9])
+def test_the_best_constant_under_pinball_is_the_quantile(quantile):
+    # The minimiser of the mean pinball loss over constant predictions is the
+    # tau-quantile of the sample (here 1001 values, so the quantile is a data point).
+    targets = np.random.default_rng(3).lognormal(size=1001)
+    candidates = np.sort(targets)
+    means = [losses.pinball(targets[:, None], np.full((1001, 1), c), quantile=quantile).mean()
+             for c in candidates]
+    best = candidates[int(np.argmin(means))]
+    assert best == np.quantile(targets, quantile, method="inverted_cdf")
+
+
+def test_pinball_of_huge_errors_is_finite():
+    assert_allclose(losses.pinball([[0.0, 0.0]], [[1e300, -1e300]], quantile=0.25),
+                    [(0.75e300 + 0.25e300) / 2], rtol=1e-15)
+
+
+# -------------------------------------------------- categorical focal cross-entropy
+
+
+def test_categorical_focal_agrees_with_keras_docstring_example(keras):
+    # The example in Keras 3.15.1's docstring: array([2.63401289e-04, 6.75912094e-01]).
+    y_true = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y_pred = np.array([[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]])
+    ours = losses.categorical_focal_crossentropy(y_true, y_pred)
+    assert_allclose(ours, [2.63401289e-04, 6.75912094e-01], rtol=1e-8)
+    assert_allclose(ours, to_numpy(keras.losses.categorical_focal_crossentropy(y_true, y_pred)),
+                    rtol=RTOL)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_categorical_focal_per_class_alpha_agrees_with_keras(keras, from_logits):
+    y_true = one_hot(LABELS, K)
+    y_pred = 2 * rng.normal(size=(N, K)) if from_logits else rng.dirichlet(np.full(K, 2.0), size=N)
+    alpha = np.array([0.1, 0.5, 2.0, 1.3])  # e.g. inverse class frequencies: may exceed 1
+    options = {"alpha": alpha, "gamma": 1.5, "from_logits": from_logits, "label_smoothing": 0.1}
+    ours = losses.categorical_focal_crossentropy(y_true, y_pred, **options)
+    assert_allclose(ours, to_numpy(keras.losses.categorical_focal_crossentropy(y_true, y_pred, **options)),
+                    rtol=RTOL)
+    # Keras turns a Python list of weights into a float32 tensor: its loss is that of
+    # the weights rounded to float32 (a relative change of up to 6e-8 here).
+    as_list = {**options, "alpha": alpha.tolist()}
+    theirs = to_numpy(keras.losses.categorical_focal_crossentropy(y_true, y_pred, **as_list))
+    rounded = losses.categorical_focal_crossentropy(
+        y_true, y_pred, **{**options, "alpha": alpha.astype(np.float32).astype(np.float64)})
+    assert_allclose(theirs, rounded, rtol=RTOL)
+    assert not np.allclose(theirs, ours, rtol=1e-9, atol=0)
+    assert_array_equal(losses.categorical_focal_crossentropy(y_true, y_pred, **as_list), ours)
+
+
+def test_categorical_focal_unnormalised_and_clipped_rows_agree_with_keras(keras):
+    # Keras divides each row by its sum, then clips to [1e-7, 1 - 1e-7].
+    y_true = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    y_pred = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.2, 0.3, 0.0]])
+    with pytest.warns(ProbabilityWarning):
+        ours = losses.categorical_focal_crossentropy(y_true, y_pred, gamma=0.5)
+    assert_allclose(ours, to_numpy(keras.losses.categorical_focal_crossentropy(y_true, y_pred, gamma=0.5)),
+                    rtol=1e-9)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_categorical_focal_with_gamma_zero_and_alpha_one_is_cross_entropy(from_logits, smoothing):
+    y_true = one_hot(LABELS, K)
+    y_pred = 3 * rng.normal(size=(N, K)) if from_logits else rng.dirichlet(np.full(K, 2.0), size=N)
+    options = {"from_logits": from_logits, "label_smoothing": smoothing}
+    # rtol 1e-12: from logits the focal loss takes log p = log1p(-(1 - p)) where p > 1/2,
+    # more accurate than log_softmax's log(1 + small) when p is close to 1.
+    assert_allclose(
+        losses.categorical_focal_crossentropy(y_true, y_pred, gamma=0.0, alpha=1.0, **options),
+        losses.categorical_crossentropy(y_true, y_pred, **options),
+        rtol=1e-12,
+    )
+    # alpha scales the loss (always: Keras has no apply_class_balancing here).
+    assert_allclose(
+        losses.categorical_focal_crossentropy(y_true, y_pred, gamma=0.0, **options),
+        0.25 * losses.categorical_crossentropy(y_true, y_pred, **options),
+        rtol=1e-12,
+    )
+
+
+def test_categorical_focal_closed_form():
+    # p_true = 0.8, gamma = 2, alpha = 0.25: 0.25 * 0.2^2 * -log 0.8.
+    result = losses.categorical_focal_crossentropy([[0.0, 1.0]], [[0.2, 0.8]])
+    assert_allclose(result, [0.25 * 0.04 * -np.log(0.8)], rtol=1e-14)
+
+
+def test_categorical_focal_huge_logits_are_exact():
+    logits = np.array([[1e4, 0.0, -1e4]] * 3)
+    result = losses.categorical_focal_crossentropy(np.eye(3), logits, alpha=1.0, from_logits=True)
+    # Right with certainty: 0; wrong: (1 - p)^2 = 1 times the exact -log p.
+    assert_allclose(result, [0.0, 1e4, 2e4], rtol=1e-15, atol=1e-300)
+    # Keras's softmax-then-clip caps every term at -log(1e-7) = 16.1 instead.
+    float32 = losses.categorical_focal_crossentropy(
+        np.eye(3), logits.astype(np.float32), from_logits=True)
+    assert np.isfinite(float32).all()
+
+
+def test_categorical_focal_tiny_complement_survives():
+    # p = 1 / (1 + e^-38) rounds to 1.0; 1 - p would be 0, the sum of the others is e^-38.
+    tiny = np.exp(-38.0) / (1.0 + np.exp(-38.0))
+    result = losses.categorical_focal_crossentropy([[1.0, 0.0]], [[0.0, -38.0]], alpha=1.0,
+                                                   gamma=1.0, from_logits=True)
+    assert_allclose(result, [tiny * -np.log1p(-tiny)], rtol=1e-14)
+    assert result[0] > 0
+
+
+# ----------------------------------------------- generalized cross-entropy (GCE)
+
+
+def test_generalized_cross_entropy_agrees_with_keras(keras):
+    labels = LABELS
+    probabilities = rng.dirichlet(np.full(K, 2.0), size=N)
+    for q in (0.05, 0.5, 0.7, 0.95):
+        ours = losses.categorical_generalized_cross_entropy(labels, probabilities, q=q)
+        theirs = keras.losses.categorical_generalized_cross_entropy(labels, probabilities, q)
+        assert_allclose(ours, to_numpy(theirs), rtol=RTOL)
+    # Whole-number float labels, which Keras casts to integers.
+    assert_allclose(
+        losses.categorical_generalized_cross_entropy(labels.astype(float), probabilities, q=0.7),
+        to_numpy(keras.losses.categorical_generalized_cross_entropy(labels.astype(float),
+                                                                    probabilities, 0.7)),
+        rtol=RTOL,
+    )
+
+
+def test_generalized_cross_entropy_column_labels_unlike_keras(keras):
+    # Keras's docstring allows labels of shape (n, 1), but its one_hot makes them
+    # (n, 1, K), which broadcasts against (n, K): an (n, n) grid, and its class
+    # averages that grid into a wrong loss, silently. Ours equals the (n,) labels.
+    probabilities = rng.dirichlet(np.full(K, 2.0), size=N)
+    ours = losses.categorical_generalized_cross_entropy(LABELS[:, None], probabilities, q=0.7)
+    assert_array_equal(ours, losses.categorical_generalized_cross_entropy(LABELS, probabilities, q=0.7))
+    grid = to_numpy(keras.losses.categorical_generalized_cross_entropy(LABELS[:, None], probabilities, 0.7))
+    assert grid.shape == (N, N)
+    # grid[i, j] scores prediction j against label i; only its diagonal is the loss.
+    assert_allclose(np.diag(grid), ours, rtol=RTOL)
+    loss_class = keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7, dtype="float64")
+    assert abs(float(loss_class(LABELS[:, None], probabilities)) - ours.mean()) > 1e-3
+
+
+def test_generalized_cross_entropy_keras_class_default_is_one_half(keras):
+    # The class defaults to q = 0.5 and reduces by the mean over the batch.
+    probabilities = rng.dirichlet(np.full(K, 2.0), size=N)
+    theirs = keras.losses.CategoricalGeneralizedCrossEntropy(dtype="float64")(LABELS, probabilities)
+    ours = losses.categorical_generalized_cross_entropy(LABELS, probabilities, q=0.5).mean()
+    assert_allclose(ours, float(theirs), rtol=RTOL)
+
+
+def test_generalized_cross_entropy_limits():
+    probabilities = rng.dirichlet(np.full(K, 2.0), size=N)
+    chosen = probabilities[np.arange(N), LABELS]
+    # q -> 0: cross-entropy -log p_y (the difference is about q log(p)^2 / 2).
+    assert_allclose(losses.categorical_generalized_cross_entropy(LABELS, probabilities, q=1e-9),
+                    -np.log(chosen), rtol=1e-7)
+    assert_allclose(losses.categorical_generalized_cross_entropy(LABELS, probabilities, q=1e-9),
+                    losses.sparse_categorical_crossentropy(LABELS, probabilities), rtol=1e-7)
+    # q -> 1: 1 - p_y, which is K/2 times MAE on the one-hot labels.
+    near_one = losses.categorical_generalized_cross_entropy(LABELS, probabilities, q=1 - 1e-9)
+    assert_allclose(near_one, 1 - chosen, rtol=1e-7)
+    assert_allclose(near_one, K / 2 * losses.mean_absolute_error(one_hot(LABELS, K), probabilities),
+                    rtol=1e-7)
+
+
+def test_generalized_cross_entropy_small_q_keeps_its_digits():
+    # 1 - p**q cancels for small q; -expm1(q log p) / q does not.
+    q, p = 1e-12, 0.5
+    expected = -np.expm1(q * np.log(p)) / q  # = log 2 (1 - q log(2) / 2 + ...)
+    assert_allclose(expected, np.log(2.0) * (1 - q * np.log(2.0) / 2), rtol=1e-15)
+    result = losses.categorical_generalized_cross_entropy([0], [[p, 1 - p]], q=q)
+    assert_allclose(result, [expected], rtol=1e-15)
+    naive = (1 - p**q) / q
+    assert abs(naive - expected) / expected > 1e-6  # what Keras's formula loses here
+
+
+def test_generalized_cross_entropy_extremes_are_finite():
+    # p_y = 0 costs 1/q (bounded: the robustness to noisy labels); p_y = 1 costs 0.
+    result = losses.categorical_generalized_cross_entropy([0, 1], [[0.0, 1.0], [0.0, 1.0]], q=0.25)
+    assert_array_equal(result, [4.0, 0.0])
+
+
+# ------------------------------------------------- Gaussian negative log-likelihood
+
+
+GAUSSIAN_TRUE = rng.normal(size=(N, D))
+GAUSSIAN_PRED = np.concatenate([rng.normal(size=(N, D)), rng.uniform(-3, 3, size=(N, D))], axis=-1)
+
+
+def test_gaussian_nll_full_is_the_negative_log_density():
+    mean, log_variance = GAUSSIAN_PRED[:, :D], GAUSSIAN_PRED[:, D:]
+    expected = -scipy.stats.norm.logpdf(GAUSSIAN_TRUE, loc=mean, scale=np.exp(log_variance / 2))
+    assert_allclose(losses.gaussian_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED, full=True),
+                    expected.mean(axis=-1), rtol=1e-13)
+    assert_allclose(losses.gaussian_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED, full=False),
+                    expected.mean(axis=-1) - 0.5 * np.log(2 * np.pi), rtol=1e-13)
+
+
+def _torch_gaussian_nll(target, mean, var, full=False, eps=1e-6):
+    """PyTorch's torch.nn.GaussianNLLLoss(reduction="none"), written out from its documentation.
+
+    loss = 0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) [+ 0.5 log(2 pi)],
+    var clamped at eps (1e-6 by default); no torch is installed here.
+    """
+    var = np.maximum(var, eps)
+    loss = 0.5 * (np.log(var) + (mean - target) ** 2 / var)
+    return loss + 0.5 * np.log(2 * np.pi) if full else loss
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_gaussian_nll_is_pytorchs_formula_with_a_log_variance(full):
+    mean, log_variance = GAUSSIAN_PRED[:, :D], GAUSSIAN_PRED[:, D:]
+    expected = _torch_gaussian_nll(GAUSSIAN_TRUE, mean, np.exp(log_variance), full=full)
+    assert_allclose(losses.gaussian_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED, full=full),
+                    expected.mean(axis=-1), rtol=1e-13)
+
+
+def test_gaussian_nll_one_target_accepts_flat_targets():
+    y_pred = GAUSSIAN_PRED[:, [0, D]]
+    assert_array_equal(losses.gaussian_nll(GAUSSIAN_TRUE[:, 0], y_pred),
+                       losses.gaussian_nll(GAUSSIAN_TRUE[:, :1], y_pred))
+    assert losses.gaussian_nll([1.0], [0.0, 0.0]).shape == ()
+
+
+def test_gaussian_nll_at_unit_variance_is_half_the_squared_error():
+    y_pred = np.concatenate([GAUSSIAN_PRED[:, :D], np.zeros((N, D))], axis=-1)
+    assert_allclose(losses.gaussian_nll(GAUSSIAN_TRUE, y_pred),
+                    0.5 * losses.mean_squared_error(GAUSSIAN_TRUE, GAUSSIAN_PRED[:, :D]), rtol=1e-14)
+
+
+def test_gaussian_nll_large_log_variances_are_stable():
+    import mpmath
+
+    mpmath.mp.dps = 50
+    errors = np.array([1.0, 1e-200, 0.0, 3.0, 1.0])
+    log_variances = np.array([800.0, -800.0, -1500.0, -700.0, 1e5])
+    y_pred = np.stack([np.zeros(5), log_variances], axis=-1)
+    expected = [float(mpmath.mpf(v) / 2 + mpmath.mpf(e) ** 2 * mpmath.exp(-mpmath.mpf(v)) / 2)
+                for e, v in zip(errors, log_variances)]
+    result = losses.gaussian_nll(errors[:, None], y_pred)
+    assert np.isfinite(result).all()
+    assert_allclose(result, expected, rtol=1e-13)
+    # The true value e^700 * 9 / 2 exceeds float64 only beyond v = -709: inf, never NaN.
+    assert losses.gaussian_nll([[1.0]], [[0.0, -1000.0]])[0] == np.inf
+
+
+def test_gaussian_nll_has_no_minimum_at_a_perfect_mean():
+    values = [losses.gaussian_nll([[2.0]], [[2.0, v]])[0] for v in (0.0, -10.0, -100.0)]
+    assert values == [0.0, -5.0, -50.0]
+    assert registry.get("gaussian_nll").at_perfect == "unbounded"
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: losses.gaussian_nll([[1.0]], [[0.0, 0.0, 0.0]]),
+         "y_pred must hold the d means and then the d log-variances on its last axis "
+         "(2 d columns for d targets), got y_pred of shape (1, 3), whose last axis (3) is odd"),
+        (lambda: losses.gaussian_nll(np.zeros((4, 3)), np.zeros((4, 4))),
+         "y_true must have shape (4, 2) for y_pred of shape (4, 4) (2 means and 2 "
+         "log-variances), got y_true (4, 3)"),
+        (lambda: losses.gaussian_nll(np.zeros(4), np.zeros((4, 4))),
+         "y_true must have shape (4, 2) for y_pred of shape (4, 4) (2 means and 2 "
+         "log-variances), got y_true (4,)"),
+        (lambda: losses.gaussian_nll([[1.0]], [[0.0, np.nan]]), "y_pred contains NaN at index (0, 1)"),
+        (lambda: losses.pinball([[1.0]], [[0.0]], quantile=0.0), "quantile must be > 0.0, got 0.0"),
+        (lambda: losses.pinball([[1.0]], [[0.0]], quantile=1.5), "quantile must be < 1.0, got 1.5"),
+        (lambda: losses.pinball([[1.0]], [[0.0, 1.0]]),
+         "y_true and y_pred must have the same shape, got y_true (1, 1) and y_pred (1, 2)"),
+        (lambda: losses.categorical_generalized_cross_entropy([0], [[0.5, 0.5]], q=1.0),
+         "q must be < 1.0, got 1.0"),
+        (lambda: losses.categorical_generalized_cross_entropy([0], [[0.5, 0.5]], q=-0.5),
+         "q must be > 0.0, got -0.5"),
+        (lambda: losses.categorical_generalized_cross_entropy([2], [[0.5, 0.5]], q=0.5),
+         "y_true holds class indices for 2 classes, so each must be in [0, 2); got 2 at index (0,)"),
+        (lambda: losses.categorical_generalized_cross_entropy([1.7], [[0.5, 0.5]], q=0.5),
+         "y_true must hold whole-number class indices, got 1.7 at index (0,)"),
+        (lambda: losses.categorical_generalized_cross_entropy([0], [[1.2, -0.2]], q=0.5),
+         "y_pred contains values greater than 1: 1.2"),
+        (lambda: losses.categorical_focal_crossentropy([[1.0, 0.0]], [[0.5, 0.5]], alpha=-1.0),
+         "alpha must be >= 0.0, got -1.0"),
+        (lambda: losses.categorical_focal_crossentropy([[1.0, 0.0]], [[0.5, 0.5]], alpha=[1.0, 2.0, 3.0]),
+         "alpha must be a scalar or hold one weight per class (2 for y_pred of shape (1, 2)), "
+         "got alpha of shape (3,)"),
+        (lambda: losses.categorical_focal_crossentropy([[1.0, 0.0]], [[0.5, 0.5]], gamma=-2.0),
+         "gamma must be >= 0.0, got -2.0"),
+        (lambda: losses.categorical_focal_crossentropy([[1.0]], [[1.0]]),
+         "categorical_focal_crossentropy needs at least 2 classes on the last axis"),
+    ],
+)
+def test_new_loss_error_messages(call, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_new_loss_type_errors():
+    with pytest.raises(TypeError, match=re.escape("full must be True or False, got int 1")):
+        losses.gaussian_nll([[1.0]], [[0.0, 0.0]], full=1)
+    with pytest.raises(TypeError, match=re.escape("quantile must be a real number, got str '0.5'")):
+        losses.pinball([[1.0]], [[0.0]], quantile="0.5")
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'q'"):
+        losses.categorical_generalized_cross_entropy([0], [[0.5, 0.5]])

@@ -1,8 +1,9 @@
 """The loss table itself: every record is complete, consistent and agrees with Keras.
 
-A loss is added in three files (CONTRIBUTING.md, "Add a loss"); this test is
-what fails when one of them is forgotten: a record without a gradient, a
-derivation, a plot domain, reference values or a Keras twin that exists.
+A loss is added in three files, four without a Keras function (CONTRIBUTING.md,
+"Add a loss"); this test is what fails when one of them is forgotten: a record
+without a gradient, a derivation, a plot domain, reference values, a Keras twin
+that exists or, without one, a keras.ops version in lossguide.keras_losses.
 """
 
 import dataclasses
@@ -13,7 +14,7 @@ import sympy as sp
 from conftest import sample_kind
 from numpy.testing import assert_allclose
 
-from lossguide import derive, gradients, losses, registry
+from lossguide import derive, gradients, keras_losses, losses, registry
 
 
 def defects(spec):
@@ -40,10 +41,14 @@ def defects(spec):
         found.append("no reference values")
     if not spec.test_options:
         found.append("no option sets for the common tests")
-    if spec.at_perfect not in ("zero", "clipped", "minimum"):
+    if spec.at_perfect not in ("zero", "clipped", "minimum", "unbounded"):
         found.append(f"at_perfect {spec.at_perfect!r}")
     if spec.name not in derive.NAMES:
         found.append("derive has no derivation")
+    if spec.keras is None and not spec.reference_twin:
+        found.append("no Keras twin and no reference_twin")
+    if spec.keras is None and spec.name not in keras_losses.NAMES:
+        found.append("no Keras twin and no keras.ops version in lossguide.keras_losses")
     return found
 
 
@@ -61,6 +66,11 @@ def test_an_incomplete_record_is_caught():
         "gradient is not lossguide.gradients.<name>",
         "plot domain '' is not in DOMAINS",
         "no reference values",
+    ]
+    # A loss without a Keras function needs the call it reproduces and a keras.ops version.
+    assert defects(dataclasses.replace(spec, keras=None)) == [
+        "no Keras twin and no reference_twin",
+        "no Keras twin and no keras.ops version in lossguide.keras_losses",
     ]
 
 
@@ -97,7 +107,7 @@ def test_reference_values(name):
 def _keras_value(keras, spec, reference):
     y_true = np.asarray(reference.y_true)
     y_pred = np.asarray(reference.y_pred, dtype="float64")
-    if spec.keras is None:  # the tf.nn twin, averaged over the last axis as the losses are
+    if spec.name == "weighted_binary_crossentropy":  # the tf.nn twin, averaged over the last axis
         import tensorflow as tf
 
         options = reference.kwargs
@@ -105,6 +115,10 @@ def _keras_value(keras, spec, reference):
             labels=y_true.astype("float64"), logits=y_pred, pos_weight=options["pos_weight"]
         )
         return np.asarray(values).mean(axis=-1)
+    if spec.keras is None:  # the keras.ops version its record names
+        assert spec.reference_twin.startswith(f"lossguide.keras_losses.{spec.name} ")
+        function = keras_losses.get(spec.name)
+        return np.asarray(function(y_true.astype("float64"), y_pred, **reference.kwargs))
     if spec.y_true != "class_index":
         y_true = y_true.astype("float64")
     return np.asarray(getattr(keras.losses, spec.keras)(y_true, y_pred, **reference.kwargs))
@@ -125,10 +139,20 @@ def test_reference_values_are_what_the_installed_keras_computes(keras, name):
 def test_keras_names_are_what_keras_3_accepts(keras, name):
     spec = registry.get(name)
     if spec.keras is None:
-        assert name == "weighted_binary_crossentropy"
+        assert name in ("weighted_binary_crossentropy", "pinball", "gaussian_nll")
+        assert not hasattr(keras.losses, name)
+        with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+            keras.losses.get(name)
+        return
+    assert issubclass(getattr(keras.losses, spec.keras_class), keras.losses.Loss)
+    if name in keras_losses.NAMES:
+        # Keras defines the function and the class but does not register them.
+        for identifier in (spec.keras, spec.keras_class):
+            with pytest.raises(ValueError, match="Could not interpret loss identifier"):
+                keras.losses.get(identifier)
+        assert name == "categorical_generalized_cross_entropy"
         return
     assert keras.losses.get(spec.keras) is getattr(keras.losses, spec.keras)
-    assert issubclass(getattr(keras.losses, spec.keras_class), keras.losses.Loss)
     assert keras.losses.get(spec.keras_class) is not None
     for alias in spec.aliases:
         assert keras.losses.get(alias) is not None
@@ -140,6 +164,24 @@ def test_keras_names_are_what_keras_3_accepts(keras, name):
 def test_keras_losses_without_twin_exist_in_keras(keras):
     for name in registry.KERAS_WITHOUT_TWIN:
         assert hasattr(keras.losses, name), name
+
+
+def test_every_public_keras_loss_function_has_a_twin_or_is_listed(keras):
+    # Keras 3.15.1's functional losses: twinned here, or named in KERAS_WITHOUT_TWIN.
+    import inspect
+
+    functions = {name for name, value in vars(keras.losses).items()
+                 if inspect.isfunction(value) and name not in ("get", "serialize", "deserialize")}
+    twinned = {spec.keras for spec in registry.SPECS.values() if spec.keras}
+    assert functions - twinned == set(registry.KERAS_WITHOUT_TWIN)
+
+
+def test_twin_names_the_call_each_loss_reproduces():
+    assert registry.get("mse").twin == "keras.losses.mean_squared_error"
+    assert registry.get("weighted_binary_crossentropy").twin.startswith(
+        "tf.nn.weighted_cross_entropy_with_logits")
+    assert registry.get("pinball").twin.startswith("lossguide.keras_losses.pinball ")
+    assert registry.get("gaussian_nll").twin.startswith("lossguide.keras_losses.gaussian_nll ")
 
 
 @pytest.mark.parametrize("name", registry.NAMES)

@@ -229,7 +229,9 @@ def derivation(name: str, activation: str | None = None) -> Derivation:
         One of :data:`ACTIVATIONS`; by default the loss's usual output
         activation (identity for regression, exponential for Poisson, sigmoid
         for the binary cross-entropies, tanh for the hinges, softmax with
-        :data:`N_CLASSES` classes for the categorical losses).
+        :data:`N_CLASSES` classes for the categorical losses). ``gaussian_nll``
+        takes only ``"identity"``: its output is a mean and a log-variance
+        (symbols ``mu`` and ``v``).
 
     Returns
     -------
@@ -272,7 +274,13 @@ def derivation(name: str, activation: str | None = None) -> Derivation:
     activation = spec.activation if activation is None else activation
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if spec.structure == "vector" and activation != "softmax":
+    if spec.y_pred == "mean_logvar":
+        if activation != "identity":
+            raise ValueError(
+                f"{name} takes a mean and a log-variance, both unconstrained: activation "
+                f"must be 'identity', got {activation!r}"
+            )
+    elif spec.structure == "vector" and activation != "softmax":
         raise ValueError(f"{name} acts on a probability vector: activation must be 'softmax', got {activation!r}")
     return _derivation(name, activation)
 
@@ -280,6 +288,8 @@ def derivation(name: str, activation: str | None = None) -> Derivation:
 @functools.cache
 def _derivation(name: str, activation: str) -> Derivation:
     spec = registry.SPECS[name]
+    if spec.y_pred == "mean_logvar":
+        return _mean_logvar_derivation(spec)
     if spec.structure == "element":
         return _element_derivation(spec, activation)
     return _vector_derivation(spec)
@@ -332,7 +342,7 @@ def _vector_derivation(spec) -> Derivation:
         y=y,
         a=p,
         z=z,
-        options=(),
+        options=tuple(_OPTION_SYMBOLS[key] for key in spec.symbolic_options),
         loss=loss,
         output=output,
         dloss_dpred=dloss_dpred,
@@ -344,6 +354,34 @@ def _vector_derivation(spec) -> Derivation:
         # Every row loss takes one-hot rows, distributions or class indices:
         # labels that sum to one, which the textbook p - y needs.
         substitutions=((y[-1], 1 - sum(y[:-1])),),
+        note=spec.note,
+    )
+
+
+def _mean_logvar_derivation(spec) -> Derivation:
+    """A loss of one target and the pair (mean, log-variance), both linear outputs."""
+    mean, log_variance = sp.symbols("mu v", real=True)
+    prediction = (mean, log_variance)
+    loss = spec.symbolic((_y,), prediction, _OPTION_SYMBOLS)
+    gradient = sp.Matrix([sp.diff(loss, x) for x in prediction])
+    hessian = sp.Matrix(2, 2, lambda i, j: sp.diff(gradient[i], prediction[j]))
+    textbook, textbook_d2 = spec.textbook(_y, prediction, _OPTION_SYMBOLS)
+    return Derivation(
+        name=spec.name,
+        activation="identity",
+        y=(_y,),
+        a=prediction,
+        z=prediction,  # identity outputs: the pre-activations are the predictions
+        options=tuple(_OPTION_SYMBOLS[key] for key in spec.symbolic_options),
+        loss=loss,
+        output=prediction,
+        dloss_dpred=gradient,
+        loss_z=loss,
+        dloss_dz=gradient,
+        d2loss_dz2=hessian,
+        textbook=textbook,
+        textbook_d2=textbook_d2,
+        substitutions=(),
         note=spec.note,
     )
 
@@ -360,8 +398,10 @@ def lambdify(derivation_or_expression, which: str = "dloss_dz", *, variables=Non
     Element-wise derivations broadcast like NumPy ufuncs; softmax derivations
     take arrays whose last axis has :data:`N_CLASSES` entries and return the
     loss per row, the gradient with the same shape, or the Hessian with two
-    trailing class axes.  ``sparse_categorical_crossentropy`` takes integer
-    labels (turned into one-hot rows).
+    trailing class axes.  ``sparse_categorical_crossentropy`` and
+    ``categorical_generalized_cross_entropy`` take integer labels (turned into
+    one-hot rows); ``gaussian_nll`` takes one target per row, ``y_true`` of shape
+    ``(...)``, and ``x`` of shape ``(..., 2)``: a mean and a log-variance.
 
     .. math:: f(y, x) = \text{expression}\,\big|_{\,\text{options}}
 
@@ -375,7 +415,9 @@ def lambdify(derivation_or_expression, which: str = "dloss_dz", *, variables=Non
         For a bare expression: its arguments, in order (required).
     **options : float
         Values for the derivation's symbolic options: ``delta`` (Huber),
-        ``gamma`` (focal), ``pos_weight`` (weighted cross-entropy).
+        ``gamma`` (focal), ``alpha`` (categorical focal), ``pos_weight``
+        (weighted cross-entropy), ``quantile`` (pinball), ``q`` (generalized
+        cross-entropy).
 
     Returns
     -------
@@ -427,11 +469,14 @@ def lambdify(derivation_or_expression, which: str = "dloss_dz", *, variables=Non
         return elementwise
 
     sparse = registry.SPECS[d.name].y_true == "class_index"
+    one_target = registry.SPECS[d.name].y_pred == "mean_logvar"
 
     def rowwise(y_true, x):
         x = np.asarray(x, dtype=float)
         if sparse:
             y_true = np.eye(N_CLASSES)[np.asarray(y_true, dtype=int)]
+        if one_target:  # y of shape (...), x = (mean, log-variance) on the last axis
+            y_true = np.asarray(y_true, dtype=float)[..., np.newaxis]
         y_true = np.asarray(y_true, dtype=float)
         result = function(*np.moveaxis(y_true, -1, 0), *np.moveaxis(x, -1, 0))
         return _assemble(result, x.shape[:-1], which)

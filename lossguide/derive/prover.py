@@ -82,7 +82,9 @@ def prove_equal(a, b, *, substitutions=None) -> bool:
 
     1. ``expand``: products, powers and logarithms multiplied out;
        :math:`\log(xy) = \log x + \log y` and :math:`(xy)^c = x^c y^c` are only
-       used where SymPy knows the factors are positive.
+       used where SymPy knows the factors are positive; then, for expressions
+       with a symbolic exponent (``(1 - p)^gamma``), the same followed by
+       ``cancel`` (see 3).
     2. ``simplify``, which also only applies assumption-valid rules.
     3. Rewriting in exponentials (sigmoid, tanh and softmax become rational
        functions of :math:`e^{z}`), then ``cancel`` (common denominator) and
@@ -163,9 +165,24 @@ def _is_matrix(x) -> bool:
     return isinstance(x, (sp.MatrixBase, list, tuple))
 
 
+def _cancel_symbolic_powers(expression):
+    """``cancel(expand(e))`` for expressions with a symbolic exponent, else ``e`` unchanged.
+
+    A common denominator makes the softmax's sum of exponentials cancel around
+    factors such as the focal ``(1 - p)^gamma`` or ``p^q`` in a second, where
+    ``simplify`` takes minutes; on expressions without such powers (many
+    exponentials of sums, as in the logistic-regression Hessian) ``cancel`` itself
+    can take minutes, so it is not tried there.
+    """
+    if any(not power.exp.is_number for power in expression.atoms(sp.Pow)):
+        return sp.cancel(sp.expand(expression))
+    return expression
+
+
 # Each rewriting is an identity under the symbols' assumptions (see prove_equal).
 _REWRITINGS = (
     sp.expand,
+    _cancel_symbolic_powers,
     sp.simplify,
     lambda e: sp.simplify(sp.cancel(e.rewrite(sp.exp))),
     lambda e: sp.factor(sp.cancel(sp.expand(e.rewrite(sp.exp)))),
