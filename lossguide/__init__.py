@@ -7,7 +7,8 @@ train models import them inside functions, so :func:`setup` can still configure
 TensorFlow's logging before it loads.
 """
 
-from . import datasets, derive, experiments, gradients, losses, metrics, plots, registry, stats
+from . import (datasets, derive, experiments, gradients, keras_losses, losses, metrics, plots,
+               registry, stats)
 from ._setup import SetupInfo, setup
 from .recommend import AmbiguousTargetWarning, Recommendation, recommend
 
@@ -22,6 +23,7 @@ __all__ = [
     "derive",
     "experiments",
     "gradients",
+    "keras_losses",
     "losses",
     "metrics",
     "plots",
