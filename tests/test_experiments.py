@@ -92,7 +92,7 @@ def test_unknown_name_lists_the_valid_names():
         experiments.get(3)
 
 
-def _keras_history(experiment, seed, epochs, data=None):
+def _keras_history(experiment, seed, epochs, data=None, **fit_options):
     """Plain Sequential + fit, one epoch per call on the engine's batch order."""
     data = experiment.data() if data is None else data
     start = _engine.initial_weights(seed, experiment.n_inputs, experiment.hidden_units,
@@ -105,7 +105,7 @@ def _keras_history(experiment, seed, epochs, data=None):
         # optimizer's momentum/velocity persists across fit calls.
         fit = model.fit(data.x_train[order], data.y_train[order], epochs=1, shuffle=False,
                         batch_size=experiment.batch_size, verbose=0,
-                        validation_data=(data.x_test, data.y_test))
+                        validation_data=(data.x_test, data.y_test), **fit_options)
         metric = next(k for k in fit.history if k != "loss" and not k.startswith("val_"))
         rows.append([fit.history[key][0] for key in ("loss", "val_loss", metric, f"val_{metric}")])
     return model, np.array(rows)
@@ -639,3 +639,313 @@ def test_classes_predicted_counts_distinct_classes_per_seed():
     x = result.data.x_test
     expected = [np.unique(result.predict_classes(x, seed=s)).size for s in (0, 1)]
     assert result.classes_predicted(x).tolist() == expected
+
+
+# ---------------------------------------------------------------------------
+# Trace once, run many: grids, mixed runs, the graph cache
+
+BLOBS_MIXED = ["blobs/categorical_crossentropy", "blobs/kl_divergence", "blobs/categorical_hinge",
+               "blobs/sparse_categorical_crossentropy"]
+
+
+def _assert_same_result(ours, theirs):
+    assert ours.experiment == theirs.experiment and ours.seeds == theirs.seeds
+    pd.testing.assert_frame_equal(ours.history, theirs.history, check_exact=True)
+    pd.testing.assert_frame_equal(ours.final, theirs.final, check_exact=True)
+    for seed in ours.seeds:
+        for a, b in zip(ours.weights(seed), theirs.weights(seed)):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("share_graph", [False, True])
+def test_run_grid_returns_what_separate_runs_return(share_graph):
+    rates = [0.01, 0.03]
+    grid = experiments.run_grid(BLOBS_MIXED, seeds=[3, 1, 4], epochs=3, learning_rates=rates,
+                                share_graph=share_graph)
+    assert list(grid) == [(name, rate) for name in BLOBS_MIXED for rate in rates]
+    for (name, rate), result in grid.items():
+        assert result.experiment.name == f"{name}@lr={rate:g}"
+        alone = experiments.run(experiments.with_learning_rate(name, rate), seeds=[3, 1, 4], epochs=3)
+        _assert_same_result(result, alone)
+    # without rates: the experiments as they are, keyed by their own rate; several problems
+    names = ["regression/huber", "circles/hinge", "circles/binary_crossentropy"]
+    plain = experiments.run_grid(names, seeds=[0, 2], epochs=2)
+    assert list(plain) == [(name, 0.01) for name in names]
+    for (name, _), result in plain.items():
+        _assert_same_result(result, experiments.run(name, seeds=[0, 2], epochs=2))
+
+
+def test_a_seed_does_not_depend_on_the_replicas_beside_it():
+    # Other losses and other rates beside a block: bit for bit the same numbers.
+    alone = experiments.run("blobs/kl_divergence", seeds=[5, 6, 7], epochs=4)
+    crowded = experiments.run_grid(["blobs/categorical_hinge", "blobs/kl_divergence",
+                                    "blobs/sparse_categorical_crossentropy"],
+                                   seeds=[5, 6, 7], epochs=4, share_graph=True)
+    _assert_same_result(crowded["blobs/kl_divergence", 0.01], alone)
+    at_rates = experiments.run_grid(["blobs/kl_divergence", "blobs/categorical_crossentropy"],
+                                    seeds=[5, 6, 7], epochs=4, learning_rates=[0.003, 0.01, 0.1],
+                                    share_graph=True)
+    pd.testing.assert_frame_equal(at_rates["blobs/kl_divergence", 0.01].final, alone.final,
+                                  check_exact=True)
+    # Other seeds: the same numbers where the seed keeps its place on the replica axis,
+    # and to the last bits (position on the 32-byte SIMD boundary) where it moves.
+    neighbours = experiments.run("blobs/kl_divergence", seeds=[5, 9, 7], epochs=4)
+    pd.testing.assert_frame_equal(neighbours.final.loc[[5, 7]], alone.final.loc[[5, 7]],
+                                  check_exact=True)
+    moved = experiments.run("blobs/kl_divergence", seeds=[1, 2, 3, 6], epochs=4)
+    np.testing.assert_allclose(moved.final.loc[6], alone.final.loc[6], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("names, name, rates, rate", [
+    (BLOBS_MIXED, "blobs/kl_divergence", [0.01, 0.03], 0.03),
+    (BLOBS_MIXED, "blobs/sparse_categorical_crossentropy", [0.01, 0.03], 0.01),
+    (["circles/hinge", "circles/binary_crossentropy", "circles/squared_hinge"],
+     "circles/binary_crossentropy", [0.01, 0.03], 0.03),  # sigmoid (logits shortcut) beside tanh
+    (["digits/mean_squared_error", "digits/categorical_crossentropy"],
+     "digits/categorical_crossentropy", [0.001, 0.003], 0.003),  # RMSprop
+])
+def test_one_replica_in_a_mixed_run_matches_keras_fit(names, name, rates, rate):
+    epochs, seed = 3, 4
+    grid = experiments.run_grid(names, seeds=[2, seed], epochs=epochs, learning_rates=rates,
+                                share_graph=True)
+    result = grid[name, rate]
+    experiment = experiments.with_learning_rate(name, rate)
+    model, keras_rows = _keras_history(experiment, seed, epochs)
+    for ours, theirs in zip(result.weights(seed), model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+    history = result.history[result.history["seed"] == seed]
+    np.testing.assert_allclose(history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+    data = experiment.data()
+    test_loss, test_metric = model.evaluate(data.x_test, data.y_test, verbose=0)
+    np.testing.assert_allclose(result.final.loc[seed, ["test_loss", f"test_{result.metric}"]],
+                               [test_loss, test_metric], rtol=0, atol=1e-9)
+
+
+def test_tune_learning_rate_equals_one_run_per_rate():
+    rates = [0.003, 0.01, 0.03]
+    tuned = experiments.tune_learning_rate("circles/squared_hinge", rates, seeds=[0, 1, 2])
+    split = datasets.validation_split(experiments.get("circles/squared_hinge").data(),
+                                      fraction=0.2, seed=0)
+    for rate in rates:
+        one = experiments.run(experiments.with_learning_rate("circles/squared_hinge", rate),
+                              [0, 1, 2], data=split).score("accuracy")
+        assert tuned.validation.loc[rate, "mean"] == one.mean()
+        assert tuned.validation.loc[rate, "sd"] == one.std(ddof=1)
+
+
+def test_the_graph_cache_is_hit():
+    corrupted = _with_outliers()
+    experiments.run("regression/log_cosh", seeds=[0, 1], epochs=2)
+    traced = _engine.trace_count()
+    # the same shapes again: other seeds, epochs, rates, data of the same size, a progress bar
+    experiments.run("regression/log_cosh", seeds=[5, 6], epochs=3)
+    experiments.run("regression/log_cosh", seeds=[4, 1], epochs=1, data=corrupted)
+    experiments.run(experiments.with_learning_rate("regression/log_cosh", 0.05), seeds=[0, 1],
+                    epochs=2, progress=True)
+    assert _engine.trace_count() == traced
+    # a tuning run: one trace for its grid's shape (its final run is the shape above) ...
+    experiments.tune_learning_rate("regression/log_cosh", [0.005, 0.02], seeds=[0, 1])
+    assert _engine.trace_count() == traced + 1
+    # ... which any grid of that shape reuses
+    tuning_rows = datasets.validation_split(datasets.regression())
+    experiments.run_grid(["regression/log_cosh"], seeds=[7, 8], epochs=2,
+                         learning_rates=[0.1, 0.2], data=tuning_rows)
+    experiments.tune_learning_rate("regression/log_cosh", [0.001, 0.1], seeds=[3, 4])
+    assert _engine.trace_count() == traced + 1
+    # a new combination of losses in one graph is traced once, then reused
+    pair = ["regression/log_cosh", "regression/huber"]
+    experiments.run_grid(pair, seeds=[0, 1], epochs=2, share_graph=True)
+    assert _engine.trace_count() == traced + 2
+    experiments.run_grid(pair, seeds=[5, 9], epochs=3, share_graph=True)
+    assert _engine.trace_count() == traced + 2
+
+
+@pytest.mark.parametrize("names", [
+    ["circles/hinge", "circles/binary_crossentropy"],  # two calls side by side
+    ["circles/hinge"],  # one call of 26 replicas, cut into two shards
+])
+def test_threads_change_no_number(names):
+    grid = {}
+    for threads in (1, 2):
+        previous = _engine.set_threads(threads)
+        try:
+            grid[threads] = experiments.run_grid(names, seeds=range(13), epochs=2,
+                                                 learning_rates=[0.01, 0.05])
+        finally:
+            _engine.set_threads(previous)
+    for key, result in grid[1].items():
+        _assert_same_result(grid[2][key], result)
+
+
+def test_shards_are_cut_on_block_boundaries_or_aligned_offsets():
+    # pieces (block, start, stop) of one group: blocks of 10 seeds, alignment 4
+    runs = _engine._cut([(0, 0, 10), (1, 0, 10), (2, 0, 10), (3, 0, 10)], 4, 2)
+    assert runs == [[(0, 0, 10), (1, 0, 10)], [(2, 0, 10), (3, 0, 10)]]
+    runs = _engine._cut([(0, 0, 30)], 4, 2)
+    assert runs == [[(0, 0, 16)], [(0, 16, 30)]]  # 16, not 15: a multiple of 4
+    assert _engine._cut([(0, 0, 4)], 4, 2) is None  # too small for two shards
+    with pytest.raises(ValueError, match="threads must be a positive int or None, got 0"):
+        _engine.set_threads(0)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: experiments.run_grid("circles/hinge", [0]), TypeError,
+     "experiments must be a sequence of names or Experiments, got 'circles/hinge': use ['circles/hinge'] for one"),
+    (lambda: experiments.run_grid([], [0]), ValueError, "at least one experiment"),
+    (lambda: experiments.run_grid(["circles/hinge", "circles/hinge"], [0]), ValueError,
+     "experiments must have distinct names, got ['circles/hinge', 'circles/hinge']"),
+    (lambda: experiments.run_grid(["circles/hinge"], [0], learning_rates=[0.1, 0.1]), ValueError,
+     "learning_rates must be distinct, got [0.1, 0.1]"),
+    (lambda: experiments.run_grid(["circles/hinge"], [0], learning_rates=0.1), ValueError,
+     "learning_rates must be a non-empty sequence of rates, got 0.1"),
+    (lambda: experiments.run_grid(["circles/hinge"], [0], learning_rates=[-1.0]), ValueError,
+     "learning_rates entry must be in (0, inf), got -1.0"),
+    (lambda: experiments.run_grid(["circles/hinge"], [0], data={"circles/bce": None}), ValueError,
+     "data has no split for experiment 'circles/hinge'; it has ['circles/bce']"),
+    (lambda: experiments.run_grid(["circles/hinge"], [0], data=datasets.circles("01")), ValueError,
+     "data has targets encoded '01', but experiment 'circles/hinge' expects 'pm1'"),
+])
+def test_run_grid_rejects_bad_arguments(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_run_grid_takes_one_split_or_one_per_experiment():
+    corrupted = _with_outliers()
+    names = ["regression/huber", "regression/mean_absolute_error"]
+    shared = experiments.run_grid(names, seeds=[0, 1], epochs=2, data=corrupted)
+    each = experiments.run_grid(names, seeds=[0, 1], epochs=2,
+                                data={names[0]: corrupted, names[1]: datasets.regression()})
+    assert shared[names[0], 0.01].data is corrupted and each[names[1], 0.01].data is not corrupted
+    _assert_same_result(shared[names[0], 0.01], each[names[0], 0.01])
+    _assert_same_result(each[names[1], 0.01], experiments.run(names[1], seeds=[0, 1], epochs=2))
+
+
+# ---------------------------------------------------------------------------
+# The later chapters' targets, losses Keras does not ship, class weights
+
+
+def _small_network(output_units, output_activation):
+    return experiments.Network(16, "relu", "he_uniform", output_units, output_activation)
+
+
+def _multilabel():
+    return experiments.Experiment(
+        name="multilabel/binary_crossentropy", problem="multilabel", targets="multilabel",
+        network=_small_network(6, "sigmoid"), loss="binary_crossentropy",
+        optimizer=experiments.SGD(0.05, 0.9), epochs=3, batch_size=32, metric="accuracy")
+
+
+def _counts():
+    return experiments.Experiment(
+        name="poisson_counts/poisson", problem="poisson_counts", targets="counts",
+        network=_small_network(1, "exponential"), loss="poisson",
+        optimizer=experiments.SGD(0.01, 0.9), epochs=3, batch_size=32, metric="mse")
+
+
+def _gaussian():
+    return experiments.Experiment(
+        name="heteroscedastic/gaussian_nll", problem="heteroscedastic", targets="real",
+        network=_small_network(2, "linear"), loss="gaussian_nll",
+        optimizer=experiments.SGD(0.01, 0.9), epochs=3, batch_size=32, metric="mse")
+
+
+def _class_weighted(name, weights):
+    return dataclasses.replace(experiments.get(name), name=f"{name}_weighted",
+                               class_weight=weights)
+
+
+@pytest.mark.parametrize("make, fit_options", [
+    (_multilabel, {}),
+    (_counts, {}),
+    (_gaussian, {}),  # lossguide.keras_losses.gaussian_nll, 2 units: means and log-variances
+    (lambda: _class_weighted("circles/binary_crossentropy", {0: 1.0, 1: 3.0}),
+     {"class_weight": {0: 1.0, 1: 3.0}}),
+    (lambda: _class_weighted("blobs/categorical_crossentropy", {0: 0.5, 2: 4.0}),
+     {"class_weight": {0: 0.5, 2: 4.0}}),  # one-hot rows: the class is the argmax
+    (lambda: _class_weighted("blobs/sparse_categorical_crossentropy", {1: 2.5}),
+     {"class_weight": {1: 2.5}}),
+])
+def test_new_targets_losses_and_class_weights_match_keras_fit(make, fit_options):
+    experiment = make()
+    epochs, seed = 3, 4
+    result = experiments.run(experiment, seeds=[2, seed], epochs=epochs)
+    model, keras_rows = _keras_history(experiment, seed, epochs, **fit_options)
+    for ours, theirs in zip(result.weights(seed), model.get_weights()):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-9)
+    history = result.history[result.history["seed"] == seed]
+    np.testing.assert_allclose(history.iloc[:, 2:].to_numpy(), keras_rows, rtol=0, atol=1e-9)
+    data = experiment.data()
+    test_loss, test_metric = model.evaluate(data.x_test, data.y_test, verbose=0)
+    np.testing.assert_allclose(result.final.loc[seed, ["test_loss", f"test_{result.metric}"]],
+                               [test_loss, test_metric], rtol=0, atol=1e-9)
+    # Result.score agrees with the metric the engine reported
+    np.testing.assert_allclose(result.score(result.metric), result.final[f"test_{result.metric}"],
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_class_weight_scales_the_training_loss_only():
+    plain = experiments.get("circles/binary_crossentropy")
+    doubled = _class_weighted("circles/binary_crossentropy", {0: 2.0, 1: 2.0})
+    a = experiments.run(plain, seeds=[0], epochs=1)
+    b = experiments.run(dataclasses.replace(doubled, optimizer=experiments.SGD(0.005, 0.9)),
+                        seeds=[0], epochs=1)
+    # w = 2 everywhere with half the rate: the same steps, twice the reported training loss
+    np.testing.assert_allclose(b.history["train_loss"], 2 * a.history["train_loss"], rtol=1e-9)
+    np.testing.assert_allclose(b.history["test_loss"], a.history["test_loss"], rtol=1e-9)
+    np.testing.assert_allclose(b.final, a.final, rtol=1e-9)
+    assert doubled.sample_weight([0, 1, 1]).tolist() == [2.0, 2.0, 2.0]
+    assert _class_weighted("circles/binary_crossentropy", {1: 3}).class_weight == {1: 3.0}
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: _class_weighted("regression/huber", {0: 2.0}), ValueError,
+     "class_weight needs one class per row ('01', 'pm1', 'int' or 'onehot' targets), got targets 'real'"),
+    (lambda: _class_weighted("circles/hinge", {"a": 2.0}), TypeError,
+     "class_weight keys must be class indices (int), got str: 'a'"),
+    (lambda: _class_weighted("circles/hinge", {1: -2.0}), ValueError,
+     "class_weight[1] must be in [0, inf), got -2.0"),
+    (lambda: _class_weighted("circles/hinge", [2.0]), TypeError,
+     "class_weight must be a dict {class index: weight}, got list: [2.0]"),
+    (lambda: dataclasses.replace(_gaussian(), network=_small_network(1, "linear")), ValueError,
+     "output_units must be even for loss 'gaussian_nll' (a mean and a log-variance per target "
+     "column), got 1"),
+    (lambda: dataclasses.replace(_counts(), metric="accuracy"), ValueError,
+     "metric 'accuracy' needs class targets, got targets 'counts'; use 'mse'"),
+])
+def test_new_fields_are_checked(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
+
+
+@pytest.mark.parametrize("make, y_train, message", [
+    (_multilabel, lambda y: y[:, :4],
+     "data.y_train must be 0/1 rows of shape (n, 6) for output_units=6, got (1000, 4)"),
+    (_multilabel, lambda y: _bad_value(y, (3, 2), 0.5),
+     "data.y_train must hold 0/1 labels for 'multilabel' targets, got ["),
+    (_counts, lambda y: _bad_value(y, 5, 1.5),
+     "data.y_train must hold whole numbers >= 0 for 'counts' targets, got 1.5 at row 5"),
+    (_counts, lambda y: _bad_value(y, 0, -1.0),
+     "data.y_train must hold whole numbers >= 0 for 'counts' targets, got -1.0 at row 0"),
+    (_gaussian, lambda y: np.stack([y, y], axis=1),
+     "data.y_train must be one column for 'real' targets, got shape (500, 2)"),
+])
+def test_new_targets_are_checked(make, y_train, message):
+    experiment = make()
+    data = experiment.data()
+    with pytest.raises(ValueError, match=re.escape(message)):
+        experiments.run(experiment, seeds=[0], epochs=1,
+                        data=_split(data, y_train=y_train(data.y_train)))
+
+
+def test_loss_names_resolve_to_lossguide_keras_losses_first():
+    import keras
+
+    from lossguide import keras_losses
+
+    for name in keras_losses.NAMES:
+        assert _engine.resolve_loss(name) is keras_losses.get(name)
+    assert _engine.resolve_loss("mse") is keras.losses.get("mse")
+    assert _engine.resolve_loss(keras.losses.hinge) is keras.losses.hinge
+    model = _gaussian().keras_model()
+    assert model.loss is keras_losses.gaussian_nll
