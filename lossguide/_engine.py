@@ -19,8 +19,9 @@ activation, Keras loss and metric (``tf.split`` along the replica axis, then
 ``tf.concat``).  The traced function takes the data, the batch orders, the initial
 weights and these numbers as *inputs* (replica and row counts are unknown
 dimensions), so it is cached and reused: a key of dtype, network shape, optimizer
-kind, batch size and the groups' static configurations (:func:`trace_count`
-counts the traces).  A chapter that runs one problem ten times, with other seeds,
+kind, batch size, the groups' static configurations and the global Keras
+settings a loss reads while it is traced (``keras.config.epsilon()``)
+(:func:`trace_count` counts the traces).  A chapter that runs one problem ten times, with other seeds,
 rates, epochs or data of the same width, traces once.
 
 Replica ``k`` computes exactly what Keras computes for one model: the same Keras
@@ -289,6 +290,20 @@ def _hyperparameters(blocks, padded_sizes, dtype):
     return {name: np.concatenate(parts) for name, parts in columns.items()}
 
 
+def _keras_globals():
+    """The global Keras settings a traced loss or metric reads when it is traced.
+
+    Keras's losses read ``keras.config.epsilon()`` at trace time (the clip in
+    ``categorical_crossentropy`` on probabilities, ``kl_divergence``, ``poisson``,
+    ``mean_squared_logarithmic_error``; keras/src/losses/losses.py and
+    keras/src/backend/tensorflow/nn.py), so the traced graph holds that number as a
+    constant: a graph traced at one epsilon must not be reused at another.
+    """
+    import keras
+
+    return (keras.config.epsilon(),)
+
+
 def _build(key):
     """The training function (to trace) and the evaluation function of one cache key."""
     import keras
@@ -298,7 +313,7 @@ def _build(key):
     from .experiments import ACTIVATIONS
 
     (dtype, n_inputs, hidden_units, hidden_activation, output_units, kind, batch_size, groups,
-     group_sizes, n_train, n_test) = key
+     group_sizes, n_train, n_test, _) = key
     hidden = keras.activations.get(ACTIVATIONS[hidden_activation].keras)
     n_groups = len(groups)
     sizes = list(group_sizes)
@@ -691,7 +706,7 @@ def _prepare(blocks, x_train, x_test, threads):
 
     key = (dtype, first.n_inputs, network.hidden_units, network.hidden_activation,
            network.output_units, kind, first.batch_size, tuple(group_keys), tuple(totals),
-           int(np.shape(x_train)[0]), int(np.shape(x_test)[0]))
+           int(np.shape(x_train)[0]), int(np.shape(x_test)[0]), _keras_globals())
     shards = []
     for shard_groups, shard_sizes in zip(plan, padded):
         pieces = [piece for group in shard_groups for piece in group]

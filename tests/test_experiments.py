@@ -949,3 +949,23 @@ def test_loss_names_resolve_to_lossguide_keras_losses_first():
     assert _engine.resolve_loss(keras.losses.hinge) is keras.losses.hinge
     model = _gaussian().keras_model()
     assert model.loss is keras_losses.gaussian_nll
+
+
+def test_a_graph_is_not_reused_at_another_keras_epsilon():
+    # Keras's losses read keras.config.epsilon() when they are traced (the clip in
+    # kl_divergence), so a graph traced at 1e-7 must not serve a run at 1e-300.
+    import keras
+
+    default = experiments.run("blobs/kl_divergence", seeds=[0, 1], epochs=2)
+    keras.config.set_epsilon(1e-300)
+    try:
+        unclipped = experiments.run("blobs/kl_divergence", seeds=[0, 1], epochs=2)
+        _engine.clear_cache()
+        fresh = experiments.run("blobs/kl_divergence", seeds=[0, 1], epochs=2)
+    finally:
+        keras.config.set_epsilon(1e-7)
+    pd.testing.assert_frame_equal(unclipped.history, fresh.history)
+    # the clip matters on this problem (saturated points), so the runs differ
+    assert not default.history["train_loss"].equals(unclipped.history["train_loss"])
+    again = experiments.run("blobs/kl_divergence", seeds=[0, 1], epochs=2)
+    pd.testing.assert_frame_equal(again.history, default.history)
