@@ -11,8 +11,11 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONDONTWRITEBYTECODE := 1
 # Strict: warnings are errors, missing references are errors, report them all.
 JB_BUILD := $(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
+# The same book as one HTML page, which headless Chromium prints to the PDF.
+JB_SINGLE := $(BIN)/jupyter-book build . --builder singlehtml --all -W -n --keep-going
+PDF := _build/pdf/lossguide.pdf
 
-.PHONY: book book-exec test test-package test-notebooks test-build lab clean venv lock
+.PHONY: book book-exec pdf test test-package test-notebooks test-build lab clean venv lock
 
 # The virtualenv is (re)installed whenever requirements.txt, constraints.txt or
 # pyproject.toml is newer than it. constraints.txt pins the whole working set.
@@ -37,17 +40,36 @@ book-exec: $(STAMP)
 	$(JB_BUILD)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
-## make test: package tests and doctests, nbval on every chapter, strict build, browser check
-test: $(STAMP)
-	@echo "== 1/4 pytest: tests/ and doctests of lossguide =="
-	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra
-	@echo "== 2/4 nbval: every chapter re-executed and compared cell by cell =="
-	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra
-	@echo "== 3/4 strict book build (-W -n --keep-going) =="
-	$(JB_BUILD)
-	@echo "== 4/4 browser check: every page in headless Chromium, offline =="
-	$(BIN)/python tests/browser_check.py _build/html
+## make pdf: the whole book as one PDF (single-page HTML printed by headless Chromium)
+pdf: $(STAMP)
+	$(JB_SINGLE)
+	$(BIN)/python tests/browser_check.py --print-pdf $(PDF) _build/singlehtml
+	@echo "The PDF is at $(CURDIR)/$(PDF)"
+
+## make test: package tests and doctests, nbval on every chapter, strict build, browser
+## check (every page, and its width), the PDF and its check
+test: test-package test-notebooks test-build
 	@echo "make test: all checks passed"
+
+test-package: $(STAMP)
+	@echo "== 1/6 pytest: tests/ and doctests of lossguide =="
+	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra --ignore=tests/test_pdf.py
+
+test-notebooks: $(STAMP)
+	@echo "== 2/6 nbval: every chapter re-executed and compared cell by cell =="
+	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra
+
+## make test-build: steps 3-6 alone (the strict builds and everything that reads them)
+test-build: $(STAMP)
+	@echo "== 3/6 strict book build (-W -n --keep-going), API reference included =="
+	$(JB_BUILD)
+	@echo "== 4/6 browser check: every page in headless Chromium, offline, at 1280 and 390 px =="
+	$(BIN)/python tests/browser_check.py _build/html
+	@echo "== 5/6 make pdf: the single-page build printed to $(PDF) =="
+	$(JB_SINGLE)
+	$(BIN)/python tests/browser_check.py --print-pdf $(PDF) _build/singlehtml
+	@echo "== 6/6 the PDF: pages, rendered math, Chinese terms, links inside it =="
+	LOSSGUIDE_PDF=$(PDF) $(BIN)/python -m pytest tests/test_pdf.py -q -ra
 
 ## make lab: open the chapters in JupyterLab, in this environment
 lab: $(STAMP)

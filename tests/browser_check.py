@@ -12,11 +12,25 @@ For each HTML page (``_static``, ``_sources`` and other ``_*`` folders excluded)
 - every ``<img>`` loaded (``naturalWidth > 0``);
 - the console shows no error (console.error, uncaught exception, failed resource load);
 - every internal link resolves: the target file exists and its ``#anchor`` is an ``id`` in it;
-- no request left the machine (anything but the local server, ``data:`` or ``blob:`` fails).
+- no request left the machine (anything but the local server, ``data:`` or ``blob:`` fails);
+- the page fits the screen at 1280 px: no code output, table or display equation reaches past
+  the right edge of the text column (see ``FIT_CHECK``). Only source code may scroll inside
+  its own box: the theme gives code cells and code blocks ``overflow: auto`` on purpose, and
+  code must not be re-wrapped. Outputs wrap and tables wrap (book/_static/lossguide.css).
 
-It saves a full-page screenshot in light mode under ``_build/screenshots/`` and one in dark
-mode under ``_build/screenshots/dark/``, prints one line per page and a final
-``N passed, M failed`` line, and exits 1 if any page failed (2 if it cannot run at all).
+Then it checks the API reference: every name of every documented module's ``__all__`` has
+its entry on a page and in the search index, and three searches typed into the search page
+list the entry they should; and that the built "How to cite" gives the addresses that
+``repository.url`` in ``_config.yml`` implies (the repository, the published book, the PDF).
+
+It saves a full-page screenshot in light mode under ``_build/screenshots/``, one in dark
+mode under ``_build/screenshots/dark/`` and one at phone width (390 px) under
+``_build/screenshots/phone/``, prints one line per page and a final ``N passed, M failed``
+line, and exits 1 if any page failed (2 if it cannot run at all).
+
+``--print-pdf OUT`` instead prints the single-page build (``_build/singlehtml``) to one PDF
+once MathJax and every image are done, with internal links turned into links inside the PDF
+and links to other files of the book pointed at the published book (``make pdf``).
 
 Chromium is driven over the DevTools protocol with ``websocket-client``; no WebDriver is
 needed. The network is cut twice: the host resolver maps every name to NOTFOUND, and the
@@ -42,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -115,6 +130,69 @@ INSPECT_PAGE = r"""
   return JSON.stringify(report);
 })()
 """
+
+
+# Runs in the page at 1280 px once INSPECT_PAGE is done: every code output, table and display
+# equation whose content reaches past the right edge of the article's text column. The width
+# of an element is the larger of its box and its scrollWidth, so an element that fits only by
+# scrolling inside its own box (a <pre> with overflow: auto, a table in the theme's scrolling
+# container) counts as too wide. Source code (cell inputs, code blocks) is not checked: the
+# theme scrolls it deliberately, and re-wrapping code would change what a reader copies.
+FIT_CHECK = r"""
+(() => {
+  const article = document.querySelector("article.bd-article") || document.querySelector("main");
+  if (!article) return JSON.stringify({column: 0, wide: []});
+  const style = getComputedStyle(article);
+  const box = article.getBoundingClientRect();
+  const right = box.right - parseFloat(style.paddingRight);
+  const column = right - (box.left + parseFloat(style.paddingLeft));
+  const kinds = [
+    ["output", ".cell_output pre, .cell_output img, .cell_output svg, .cell_output .output > div:not(.highlight)"],
+    ["table", "table"],
+    ["equation", "mjx-container[display='true'] > mjx-math"],
+  ];
+  const wide = [];
+  const seen = new Set();
+  for (const [kind, selector] of kinds) {
+    for (const element of article.querySelectorAll(selector)) {
+      if (seen.has(element) || !element.checkVisibility()) continue;
+      seen.add(element);
+      const rect = element.getBoundingClientRect();
+      const width = Math.max(rect.width, element.scrollWidth);
+      const past = rect.left + width - right;
+      if (past <= 1) continue;
+      const section = element.closest("section");
+      const heading = section && section.querySelector("h1, h2, h3, h4");
+      const entry = element.closest("dl.py");
+      const where = entry ? entry.querySelector("dt")?.id : heading ? heading.textContent.replace(/[#¶]/g, "").trim() : "";
+      const text = (element.closest("mjx-container")?.querySelector("mjx-assistive-mml")?.textContent
+                    || element.textContent || element.getAttribute("src") || "").replace(/\s+/g, " ").trim();
+      wide.push({kind, inOutput: !!element.closest(".cell_output"), width: Math.round(width),
+                 past: Math.round(past), where: where.slice(0, 60), text: text.slice(0, 70)});
+    }
+  }
+  return JSON.stringify({column: Math.round(column), wide});
+})()
+"""
+# Runs on search.html?q=...: waits for Sphinx's search to finish, returns the result links.
+SEARCH_RESULTS = r"""
+(async () => {
+  for (let i = 0; i < 400; i++) {
+    // searchtools.js retitles the results "Search Results" when it has listed them all.
+    if (document.querySelector("#search-results h2")?.innerText === "Search Results") break;
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  return JSON.stringify([...document.querySelectorAll("#search-results ul.search li a")].map(a => a.href));
+})()
+"""
+# What a reader types into the search box, and the API entry the results must include.
+SEARCHES = {
+    "mean_squared_error": "book/api/losses.html#lossguide.losses.mean_squared_error",
+    "tune_learning_rate": "book/api/experiments.html#lossguide.experiments.tune_learning_rate",
+    "compare": "book/api/stats.html#lossguide.stats.compare",
+}
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+DESKTOP = {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False}
 
 
 class Failure(Exception):
@@ -314,12 +392,19 @@ def load(browser: Browser, url: str) -> str:
     return result["result"]["value"]
 
 
-def screenshot(browser: Browser, path: Path) -> None:
+def screenshot(browser: Browser, path: Path, width: int = 1280) -> None:
+    # The theme scrolls the sidebar's current entry into view, which can also scroll the
+    # document sideways while the page settles: shoot the page as a reader first sees it.
+    browser.send("Runtime.evaluate", expression=(
+        "window.scrollTo(0, 0); for (const e of document.querySelectorAll('*'))"
+        " if (e.scrollLeft) e.scrollLeft = 0;"))
     metrics = browser.send("Page.getLayoutMetrics")
     size = metrics.get("cssContentSize") or metrics["contentSize"]
     height = min(int(size["height"]), MAX_SCREENSHOT_HEIGHT)
+    # optimizeForSpeed: a faster, larger PNG (about 30 % of the check's time goes to these).
     shot = browser.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                        clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1})
+                        optimizeForSpeed=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -331,14 +416,8 @@ def pages_of(root: Path) -> list[Path]:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("html", type=Path, help="the built book, e.g. _build/html")
-    parser.add_argument("--screenshots", type=Path, default=None,
-                        help="where to save screenshots (default: <html>/../screenshots)")
-    options = parser.parse_args(argv)
-    root = options.html.resolve()
-    shots = (options.screenshots or root.parent / "screenshots").resolve()
+def check_pages(root: Path, shots: Path) -> int:
+    """The browser check proper: every page in light and dark mode at 1280 px, then at 390 px."""
     try:
         if not (root / "index.html").is_file():
             raise Failure(f"{root} holds no index.html: build the book first (`make book`)")
@@ -351,23 +430,27 @@ def main(argv: list[str] | None = None) -> int:
 
     server, origin = serve(root)
     passed = failed = 0
+    too_wide = 0
     try:
         browser.send("Page.enable")
         browser.send("Runtime.enable")
         browser.send("Log.enable")
         browser.send("Network.enable")
         browser.send("Network.setCacheDisabled", cacheDisabled=True)
-        browser.send("Emulation.setDeviceMetricsOverride", width=1280, height=900,
-                     deviceScaleFactor=1, mobile=False)
-        for mode in ("light", "dark"):
+        for mode in ("light", "dark", "phone"):
+            theme = "dark" if mode == "dark" else "light"
+            viewport = PHONE if mode == "phone" else DESKTOP
+            browser.send("Emulation.setDeviceMetricsOverride", **viewport)
             # The pydata theme reads its colour mode from localStorage before painting.
-            script = f'localStorage.setItem("mode", "{mode}"); localStorage.setItem("theme", "{mode}");'
+            script = f'localStorage.setItem("mode", "{theme}"); localStorage.setItem("theme", "{theme}");'
             added = browser.send("Page.addScriptToEvaluateOnNewDocument", source=script)
             for page in pages:
                 name = page.relative_to(root).as_posix()
                 problems: list[str] = []
                 redirect = REDIRECT.search(page.read_text(encoding="utf-8", errors="replace")[:2000])
                 if redirect:
+                    if mode == "phone":
+                        continue  # nothing to see: checked in the two desktop passes
                     # A bare redirect (the root index.html): only its target needs to exist.
                     target = urllib.parse.urljoin(origin + name, redirect.group(1))
                     problems = broken_links([target], origin, root)
@@ -383,16 +466,26 @@ def main(argv: list[str] | None = None) -> int:
                     problems += [f"request left the machine: {u}" for u in external_requests(browser.events, origin)]
                     errors, notes = console_errors(browser.events)
                     problems += [f"console: {e}" for e in errors]
-                    if report["theme"] != mode:
-                        problems.append(f"theme is {report['theme']!r}, expected {mode!r}")
+                    if report["theme"] != theme:
+                        problems.append(f"theme is {report['theme']!r}, expected {theme!r}")
                     if mode == "light":
                         if report["mathjax"] == "missing":
                             problems.append("the page has math but MathJax did not load")
                         problems += [f"raw TeX left: {t!r}" for t in report["rawTex"]]
                         problems += [f"image did not load: {src}" for src in report["brokenImages"]]
                         problems += [f"broken link: {b}" for b in broken_links(report["links"], origin, root)]
-                    folder = shots if mode == "light" else shots / "dark"
-                    screenshot(browser, folder / (Path(name).with_suffix(".png").as_posix().replace("/", "__")))
+                        fit = evaluate(browser, FIT_CHECK)
+                        for item in fit["wide"]:
+                            too_wide += 1
+                            kind = "output " + item["kind"] if item["inOutput"] and item["kind"] != "output" else item["kind"]
+                            problems.append(
+                                f"too wide at 1280 px: {kind} {item['width']} px reaches {item['past']} px "
+                                f"past the {fit['column']} px column"
+                                + (f" (in {item['where']!r})" if item["where"] else "")
+                                + f": {item['text']!r}")
+                    folder = {"light": shots, "dark": shots / "dark", "phone": shots / "phone"}[mode]
+                    screenshot(browser, folder / (Path(name).with_suffix(".png").as_posix().replace("/", "__")),
+                               width=viewport["width"])
                 except Exception as error:  # a hung or crashed page is a failed page, not a crash
                     problems.append(f"{type(error).__name__}: {error}")
                 if problems:
@@ -402,17 +495,235 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"     {problem}")
                 else:
                     passed += 1
-                    extra = f" (math: {report['mathjax']}, {len(report['links'])} links)" if mode == "light" else ""
+                    extra = f" (math: {report['mathjax']}, {len(report['links'])} links, fits)" if mode == "light" else ""
                     print(f"ok   {mode:5} {name}{extra}")
                 for note in notes:
                     print(f"     known, harmless: {note}")
             browser.send("Page.removeScriptToEvaluateOnNewDocument", identifier=added["identifier"])
+        # The API reference: every public name has an entry, and the search box finds it.
+        browser.send("Emulation.setDeviceMetricsOverride", **DESKTOP)
+        checked, problems = api_problems(root)
+        problems += address_problems(root)
+        for term, entry in SEARCHES.items():
+            try:
+                url = origin + "search.html?q=" + urllib.parse.quote(term)
+                browser.send("Page.navigate", url=url)
+                browser.wait_until_loaded(url)
+                found = evaluate(browser, SEARCH_RESULTS)
+                if origin + entry not in found:
+                    problems.append(f"searching {term!r} does not list {entry} (first results: {found[:3]})")
+            except Exception as error:
+                problems.append(f"searching {term!r}: {type(error).__name__}: {error}")
+        status = "FAIL" if problems else "ok  "
+        passed, failed = passed + (not problems), failed + bool(problems)
+        print(f"{status} api   {checked} public names: an entry each, all in the search index; "
+              f"{len(SEARCHES)} searches find their entry; How to cite gives the configured addresses")
+        for problem in problems:
+            print(f"     {problem}")
     finally:
         browser.close()
         server.shutdown()
-    print(f"screenshots: {shots} (dark mode in {shots / 'dark'})")
+    print(f"screenshots: {shots} (dark mode in {shots / 'dark'}, 390 px in {shots / 'phone'})")
+    if too_wide:
+        print(f"{too_wide} element(s) wider than the text column at 1280 px (listed above)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not passed else 0
+
+
+def api_problems(root: Path) -> tuple[int, list[str]]:
+    """Every public name of every module with an API page (book/api/<module>.rst) has its
+    entry (an id) on a page of the built book and is in the search index, so the search box
+    finds it. Returns (names checked, problems)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    from api_reference import import_module, public_names
+
+    ids = {page.relative_to(root).as_posix(): ids_in(page) for page in (root / "book" / "api").glob("*.html")}
+    every_id = set().union(*ids.values()) if ids else set()
+    index_text = (root / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(index_text[index_text.index("(") + 1:index_text.rindex(")")])
+    searchable = {f"{prefix}.{entry[4]}" if prefix else entry[4]
+                  for prefix, entries in index["objects"].items() for entry in entries}
+    problems, checked = [], 0
+    for source in sorted((Path(__file__).resolve().parents[1] / "book" / "api").glob("*.rst")):
+        match = re.search(r"^\.\. lossguide-module:: (\S+)", source.read_text(encoding="utf-8"), re.M)
+        if not match:
+            continue
+        module = import_module(match.group(1))
+        page = f"book/api/{source.stem}.html"
+        if page not in ids:
+            problems.append(f"{page} was not built")
+            continue
+        for name in public_names(module):
+            value = getattr(module, name, None)
+            if isinstance(value, types.ModuleType):
+                full = value.__name__
+                wanted = f"module-{full}"
+            else:
+                full = f"{module.__name__}.{name}"
+                home = f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', name)}"
+                # lg.recommend is lossguide.recommend.recommend: documented once, at home.
+                wanted = full if full in ids[page] or home not in every_id else home
+            checked += 1
+            if wanted not in every_id:
+                problems.append(f"{full}: no entry on {page}")
+            elif wanted.removeprefix("module-") not in searchable:
+                problems.append(f"{full}: not in the search index")
+    return checked, problems
+
+
+def address_problems(root: Path) -> list[str]:
+    """The built "How to cite" page gives the addresses _config.yml's repository.url implies."""
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    from repository_links import PDF_NAME, PLACEHOLDER, book_url_for
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text(encoding="utf-8"))
+    repository = config["repository"]["url"].rstrip("/")
+    book = book_url_for(repository, (config.get("html") or {}).get("baseurl", ""))
+    page = root / "book" / "how_to_cite.html"
+    if not page.is_file():
+        return [f"{page.relative_to(root)} was not built"]
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+    problems = [f"how_to_cite.html does not give {address}"
+                for address in (repository, f"{repository}/blob/", book, book + PDF_NAME) if address not in text]
+    problems += [f"how_to_cite.html: placeholder left: {m.group(0)}" for m in PLACEHOLDER.finditer(text)]
+    return problems
+
+
+def evaluate(browser: Browser, expression: str, timeout: float = PAGE_TIMEOUT):
+    """Run a script that returns JSON text in the page; return the decoded value."""
+    result = browser.send("Runtime.evaluate", expression=expression, awaitPromise=True,
+                          returnByValue=True, timeout=timeout * 1000)
+    if "exceptionDetails" in result:
+        raise RuntimeError(f"page script failed: {result['exceptionDetails'].get('text')}")
+    return json.loads(result["result"]["value"])
+
+
+# ------------------------------------------------------------------ make pdf
+
+# Runs in the single-page book before printing. Links to an id of this document become
+# "#id" (Chromium turns those into links inside the PDF; Sphinx's singlehtml writes some as
+# "book/intro.html#id" relative to the wrong folder). Links to other files of the book (a
+# notebook download, the index) point at the published book; outside links stay as they are.
+PREPARE_PRINT = r"""
+((bookUrl) => {
+  const counts = {internal: 0, published: 0, external: 0, unresolved: []};
+  for (const a of document.querySelectorAll("a[href]")) {
+    const url = new URL(a.getAttribute("href"), location.href);
+    if (url.origin !== location.origin) { counts.external++; continue; }
+    const id = decodeURIComponent(url.hash.slice(1));
+    if (id && document.getElementById(id)) {
+      a.setAttribute("href", url.hash);
+      counts.internal++;
+    } else if (url.pathname === location.pathname) {
+      if (id) counts.unresolved.push(url.hash);
+      a.removeAttribute("href");
+    } else if (bookUrl) {
+      a.setAttribute("href", bookUrl + url.pathname.replace(/^\/+/, "") + url.hash);
+      counts.published++;
+    } else {
+      a.removeAttribute("href");
+    }
+  }
+  for (const details of document.querySelectorAll("details")) details.open = true;
+  return JSON.stringify(counts);
+})
+"""
+A4 = {"paperWidth": 8.27, "paperHeight": 11.69}
+FOOTER = ('<div style="font-size: 8px; width: 100%; text-align: center; color: #555;">'
+          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+
+def published_book_url() -> str:
+    """The book's published address, derived from _config.yml as the book build derives it."""
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+    from repository_links import book_url_for
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "_config.yml").read_text(encoding="utf-8"))
+    return book_url_for(config.get("repository", {}).get("url", ""), (config.get("html") or {}).get("baseurl", ""))
+
+
+def print_pdf(root: Path, out: Path) -> int:
+    """Print the single-page build under `root` to `out`; 0 on success."""
+    try:
+        index = root / "index.html"
+        if not index.is_file():
+            raise Failure(f"{root} holds no index.html: build it first (`make pdf` does)")
+        redirect = REDIRECT.search(index.read_text(encoding="utf-8", errors="replace")[:2000])
+        page = "index.html"
+        if redirect:
+            # Sphinx writes the single page at the root document's path (book/intro.html) but
+            # its image, style and script addresses relative to the build's root: read it there.
+            page = "lossguide-book.html"
+            shutil.copyfile(root / urllib.parse.unquote(redirect.group(1)), root / page)
+        browser = Browser(find_chromium())
+    except Failure as error:
+        print(f"make pdf cannot run: {error}", file=sys.stderr)
+        return 2
+    server, origin = serve(root)
+    started = time.monotonic()
+    try:
+        browser.socket.settimeout(600)
+        browser.send("Page.enable")
+        browser.send("Runtime.enable")
+        browser.send("Network.enable")
+        browser.send("Page.addScriptToEvaluateOnNewDocument",
+                     source='localStorage.setItem("mode", "light"); localStorage.setItem("theme", "light");')
+        browser.events.clear()
+        url = urllib.parse.urljoin(origin, page)
+        browser.send("Page.navigate", url=url)
+        browser.wait_until_loaded(url, timeout=300)
+        report = evaluate(browser, INSPECT_PAGE, timeout=600)
+        problems = [f"request left the machine: {u}" for u in external_requests(browser.events, origin)]
+        if report["mathjax"] != "typeset":
+            problems.append(f"MathJax: {report['mathjax']}")
+        problems += [f"image did not load: {src}" for src in report["brokenImages"]]
+        problems += [f"raw TeX left: {t!r}" for t in report["rawTex"]]
+        links = evaluate(browser, f"{PREPARE_PRINT}({json.dumps(published_book_url())})")
+        problems += [f"link to an id the book does not have: {h}" for h in links["unresolved"]]
+        if problems:
+            for problem in problems:
+                print(f"make pdf: {problem}", file=sys.stderr)
+            return 1
+        result = browser.send("Page.printToPDF", printBackground=True, preferCSSPageSize=False, **A4,
+                              marginTop=0.55, marginBottom=0.6, marginLeft=0.5, marginRight=0.5,
+                              displayHeaderFooter=True, headerTemplate="<span></span>",
+                              footerTemplate=FOOTER, generateDocumentOutline=True,
+                              transferMode="ReturnAsStream")
+        data = bytearray()
+        while True:
+            chunk = browser.send("IO.read", handle=result["stream"], size=1 << 20)
+            data += base64.b64decode(chunk["data"]) if chunk.get("base64Encoded") else chunk["data"].encode("latin-1")
+            if chunk.get("eof"):
+                break
+        browser.send("IO.close", handle=result["stream"])
+    finally:
+        browser.close()
+        server.shutdown()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(bytes(data))
+    print(f"make pdf: {out} ({len(data) / 1e6:.1f} MB; {links['internal']} links inside the PDF, "
+          f"{links['published']} to the published book, {links['external']} external) "
+          f"printed in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", type=Path, help="the built book, e.g. _build/html (or _build/singlehtml)")
+    parser.add_argument("--screenshots", type=Path, default=None,
+                        help="where to save screenshots (default: <html>/../screenshots)")
+    parser.add_argument("--print-pdf", type=Path, default=None, metavar="OUT",
+                        help="print the single-page build in HTML to this PDF instead of checking pages")
+    options = parser.parse_args(argv)
+    root = options.html.resolve()
+    if options.print_pdf:
+        return print_pdf(root, options.print_pdf.resolve())
+    shots = (options.screenshots or root.parent / "screenshots").resolve()
+    return check_pages(root, shots)
 
 
 if __name__ == "__main__":

@@ -84,18 +84,127 @@ def test_there_are_chapters():
     assert NOTEBOOKS, "book/ holds no chapter notebooks"
 
 
+PAGE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+
+def book_pages() -> list[Path]:
+    """Every source page under book/ (the API reference in book/api/ included)."""
+    return sorted(p for p in BOOK.rglob("*") if p.suffix in PAGE_SUFFIXES
+                  and not any(part.startswith((".", "_")) for part in p.relative_to(BOOK).parts))
+
+
 def test_every_toc_entry_exists():
     for entry in toc_files():
-        candidates = [ROOT / f"{entry}{suffix}" for suffix in ("", ".md", ".ipynb")]
+        candidates = [ROOT / f"{entry}{suffix}" for suffix in ("", *PAGE_SUFFIXES)]
         assert any(p.is_file() for p in candidates), f"_toc.yml lists {entry}, which does not exist"
 
 
 def test_every_page_is_in_the_toc():
     listed = {str(Path(f).with_suffix("")) for f in toc_files()}
-    pages = sorted(BOOK.glob("*.ipynb")) + sorted(BOOK.glob("*.md"))
-    for page in pages:
+    for page in book_pages():
         name = str(page.relative_to(ROOT).with_suffix(""))
         assert name in listed, f"{name} is in book/ but not in _toc.yml"
+
+
+def test_no_page_is_listed_twice():
+    files = [str(Path(f).with_suffix("")) for f in toc_files()]
+    assert len(files) == len(set(files)), sorted(f for f in files if files.count(f) > 1)
+
+
+# ------------------------------------------------------------------ the API reference
+
+
+def public_modules() -> list[str]:
+    """lossguide's public modules: every module and subpackage without a leading underscore
+    directly under the package (a subpackage's own modules are on its page)."""
+    import pkgutil
+
+    import lossguide
+
+    return sorted(["lossguide"] + [f"lossguide.{m.name}" for m in pkgutil.iter_modules(lossguide.__path__)
+                                   if not m.name.startswith("_")])
+
+
+@pytest.mark.parametrize("module", public_modules())
+def test_every_public_module_has_an_api_page(module):
+    """book/api/<name>.rst documents it with the lossguide-module directive, which lists its
+    __all__; the page is in the table of contents and linked from the API index."""
+    stem = module.split(".")[-1]
+    page = BOOK / "api" / f"{stem}.rst"
+    assert page.is_file(), (f"{module} has no API page: copy book/api/losses.rst to {page.name}, "
+                            f"change the module name, and add book/api/{stem} to _toc.yml")
+    assert re.search(rf"^\.\. lossguide-module:: {re.escape(module)}\s*$", page.read_text(encoding="utf-8"), re.M)
+    assert f"book/api/{stem}" in toc_files()
+    assert f"{{py:mod}}`{module}`" in (BOOK / "api" / "index.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("module", public_modules())
+def test_every_name_in_all_exists(module):
+    """The API page lists __all__; a name there that the module lacks is a broken entry."""
+    import importlib
+    import sys
+
+    importlib.import_module(module)
+    imported = sys.modules[module]
+    names = getattr(imported, "__all__", None)
+    assert names is not None, f"{module} has no __all__: its API page cannot tell public from private"
+    missing = [n for n in names if not hasattr(imported, n)]
+    assert not missing, f"{module}.__all__ names {missing}, which it does not define"
+
+
+def test_the_api_reference_generates_entries_from_all():
+    """No page hand-lists names: every API page is the directive and nothing else."""
+    for page in sorted((BOOK / "api").glob("*.rst")):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"^\.\. auto(function|class|data|exception|summary)::", text, re.M), (
+            f"{page.name} lists names by hand; the lossguide-module directive reads __all__")
+
+
+# ------------------------------------------------------------------ publishing
+
+
+def test_one_setting_gives_every_address():
+    """_config.yml's repository.url is the only place the repository's address is written
+    in the book's pages: How to cite uses the placeholders _ext/repository_links.py fills."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from repository_links import PLACEHOLDER, book_url_for
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = config["repository"]["url"].rstrip("/")
+    owner, repo = url.split("/")[-2:]
+    assert book_url_for(url) == f"https://{owner.lower()}.github.io/{repo}/"
+    cite = (BOOK / "how_to_cite.md").read_text(encoding="utf-8")
+    assert "{{ repository_url }}" in cite and "{{ book_url }}" in cite and "{{ pdf_url }}" in cite
+    for page in book_pages():
+        if page.suffix == ".ipynb":
+            continue  # code cells may hold "{{" (f-strings); chapters link with {ref}
+        text = page.read_text(encoding="utf-8")
+        assert url not in text and f"github.com/{owner}" not in text, (
+            f"{page.relative_to(ROOT)} writes the repository's address; use {{{{ repository_url }}}}")
+        for unknown in re.findall(r"\{\{\s*(\w+)\s*\}\}", text):
+            assert PLACEHOLDER.search("{{ %s }}" % unknown), f"{page.name}: unknown placeholder {unknown!r}"
+
+
+def test_the_publishing_workflow_runs_the_readme_test_command():
+    """.github/workflows/book.yml runs exactly `make test` (the README's command), then
+    publishes _build/html with the PDF `make test` printed, to GitHub Pages."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    workflow_text = (ROOT / ".github" / "workflows" / "book.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(workflow_text)
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    runs = [step.get("run", "").strip() for step in steps]
+    assert "make test" in runs, f"no step runs exactly `make test`: {runs}"
+    assert re.search(r"^make test\s", readme, re.M), "the README's test command is `make test`"
+    pdf = re.search(r"^PDF := (\S+)$", makefile, re.M).group(1)
+    assert any(pdf in run and "_build/html" in run for run in runs), "the PDF is not copied into the site"
+    uploads = [step for step in steps if str(step.get("uses", "")).startswith("actions/upload-pages-artifact")]
+    assert uploads and uploads[0]["with"]["path"] == "_build/html"
+    assert any(str(step.get("uses", "")).startswith("actions/deploy-pages") for step in steps)
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from repository_links import PDF_NAME
+
+    assert f"_build/html/{PDF_NAME}" in workflow_text, "the PDF must be published where {{ pdf_url }} points"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
