@@ -366,9 +366,11 @@ def realised_noise(clean, noisy, *, n_classes: int | None = None) -> NoiseReport
 
     .. math::
 
-        \\text{share} = \\frac{1}{n}\\sum_i [\\tilde y_i \\ne y_i], \\qquad
-        T_{kj} = \\frac{\\#\\{i : y_i = k,\\ \\tilde y_i = j\\}}{\\#\\{i : y_i = k\\}},
-        \\qquad \\text{per class}_k = 1 - T_{kk}.
+        \\begin{aligned}
+        \\text{share} &= \\frac{1}{n}\\sum_i [\\tilde y_i \\ne y_i],\\\\
+        T_{kj} &= \\frac{\\#\\{i : y_i = k,\\ \\tilde y_i = j\\}}{\\#\\{i : y_i = k\\}},\\\\
+        \\text{per class}_k &= 1 - T_{kk}.
+        \\end{aligned}
 
     Symmetric noise of rate :math:`\\varepsilon` has, in expectation,
     :math:`T = (1 - \\varepsilon) I + \\tfrac{\\varepsilon}{K-1}(\\mathbf 1\\mathbf 1^\\top - I)`;
@@ -488,8 +490,9 @@ def flip_labels(split: Split, fraction: float, *, kind: str = "symmetric", seed:
     .. math::
 
         \\tilde y = \\begin{cases}
-        j \\ne k \\text{ uniformly among the other } K - 1 \\text{ classes}
+        j \\ne k \\text{ uniformly among}
             & \\text{symmetric} \\\\
+        \\quad\\text{the other } K - 1 \\text{ classes} & \\\\
         (k + 1) \\bmod K & \\text{pair (class-dependent)}
         \\end{cases}
 
@@ -1322,10 +1325,12 @@ class PoissonTruth:
 
     .. math::
 
-        y \\sim \\operatorname{Poisson}(\\lambda(x)), \\qquad
-        \\lambda(x) = \\exp(w^\\top x + b), \\qquad
-        \\mathbb E[y \\mid x] = \\lambda(x), \\quad
-        \\operatorname{sd}(y \\mid x) = \\sqrt{\\lambda(x)}.
+        \\begin{aligned}
+        y &\\sim \\operatorname{Poisson}(\\lambda(x)), \\qquad
+        &\\lambda(x) &= \\exp(w^\\top x + b),\\\\
+        \\mathbb E[y \\mid x] &= \\lambda(x), \\quad
+        &\\operatorname{sd}(y \\mid x) &= \\sqrt{\\lambda(x)}.
+        \\end{aligned}
 
     Attributes
     ----------

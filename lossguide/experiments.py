@@ -20,7 +20,7 @@ What counts as a correct prediction is decided by :mod:`lossguide.metrics`
 
 How the seeds are run
 ---------------------
-All K networks train together in one TensorFlow graph (:mod:`lossguide._engine`):
+All K networks train together in one TensorFlow graph (``lossguide._engine``):
 weights carry a leading replica axis, each replica draws its own initial weights
 and its own batch order per epoch, and test-set evaluation happens in-graph at
 the end of each epoch.  Replica k computes what ``Sequential.fit`` computes for
@@ -345,7 +345,7 @@ _ENCODINGS = ("real", "positive", "01", "pm1", "int", "onehot", "multilabel", "c
 # Targets without classes: the metric is "mse" and there is no decision rule.
 _REGRESSION_TARGETS = ("real", "positive", "counts")
 # Losses whose outputs are two blocks side by side (the means, then the log-variances).
-_MEAN_AND_SPREAD_LOSSES = ("gaussian_nll",)
+_MEAN_AND_SPREAD_LOSSES = ("gaussian_nll", "beta_nll")
 
 
 def _required_outputs(targets, n_classes):
@@ -1323,7 +1323,7 @@ def _train(jobs, seeds, epochs, progress, share_graph=False):
 
     Each experiment (all its learning rates) is one engine call with its own
     cached graph, and independent calls run side by side on the engine's
-    threads (see :mod:`lossguide._engine`).  With ``share_graph``, every job
+    threads (see ``lossguide._engine``).  With ``share_graph``, every job
     that shares features, network shape, optimizer kind, batch size and epoch
     count joins one call instead, its loss a group on the replica axis.
     """
@@ -1373,7 +1373,7 @@ def run_grid(experiments, seeds=range(5), epochs=None, *, learning_rates=None, d
     Every (experiment, rate) pair is the run :func:`run` would give for
     ``with_learning_rate(experiment, rate)``, number for number: each seed keeps
     its initial weights and batch orders, and a pair's replicas compute what
-    they compute alone (see :mod:`lossguide._engine`).  All rates of one
+    they compute alone (see ``lossguide._engine``).  All rates of one
     experiment train in one graph, the learning rate a number per replica; the
     graph is traced once per configuration and replica count and cached (a later
     :func:`run` or grid of the same shape reuses it), and the experiments run

@@ -705,7 +705,8 @@ def chain_through_softmax(gradient, probabilities) -> np.ndarray:
     """The chain rule through a softmax: a gradient in the probabilities, taken to the logits.
 
     .. math:: \\nabla_z L = J(p)^\\top \\nabla_p L = J(p)\\,\\nabla_p L
-              \\quad (J \\text{ symmetric, see } :func:`softmax_jacobian`)
+
+    (:math:`J` is symmetric, see :func:`softmax_jacobian`.)
 
     What an optimiser sees when a loss of the probabilities sits on a softmax layer
     (e.g. the pull of a loss on the true class's logit).

@@ -10,6 +10,11 @@ last axis reduced) with the semantics of its NumPy twin:
     the quantile loss (Keras has none);
 ``gaussian_nll``
     Gaussian negative log-likelihood with a predicted log-variance (Keras has none);
+``beta_nll``
+    the Gaussian NLL weighted per target by a stop-gradient of
+    :math:`\\sigma^{2\\beta}` (β-NLL, Seitzer et al. 2022), a training objective
+    whose gradient is not the gradient of its value (so it has no entry in
+    :mod:`lossguide.registry` and no :mod:`lossguide.gradients` function);
 ``weighted_binary_crossentropy``
     binary cross-entropy from logits with ``pos_weight`` (TensorFlow has
     ``tf.nn.weighted_cross_entropy_with_logits``, Keras no loss function);
@@ -54,10 +59,12 @@ from ._validation import as_float_array, check_bool, check_greater_than, check_s
 
 __all__ = [
     "NAMES",
+    "beta_nll",
     "bind",
     "categorical_generalized_cross_entropy",
     "gaussian_nll",
     "get",
+    "level_absolute_error",
     "pinball",
     "weighted_binary_crossentropy",
 ]
@@ -149,6 +156,62 @@ def gaussian_nll(y_true, y_pred, *, full=False):
     return ops.mean(value, axis=-1)
 
 
+def beta_nll(y_true, y_pred, *, beta=0.5):
+    """β-NLL per sample: the Gaussian NLL weighted by a stop-gradient of σ^(2β) (twin: :func:`lossguide.losses.beta_nll`).
+
+    ``y_pred`` is laid out as for :func:`gaussian_nll` (the ``d`` means, then the
+    ``d`` log-variances :math:`v`). Each target's NLL is multiplied by
+    :math:`\\operatorname{sg}(e^{\\beta v_j})`, with :math:`\\operatorname{sg}` a
+    stop-gradient (``keras.ops.stop_gradient``), as proposed by Seitzer et al.
+    (2022, "On the pitfalls of heteroscedastic uncertainty estimation with
+    probabilistic neural networks"):
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} \\operatorname{sg}\\bigl(e^{\\beta v_j}\\bigr)\\,
+              \\tfrac12\\Bigl(v_j + \\bigl((y_j - \\mu_j)\\, e^{-v_j/2}\\bigr)^2\\Bigr)
+
+    The gradient is the Gaussian NLL's times the weight: for the mean
+    :math:`-(y_j - \\mu_j)\\, e^{(\\beta - 1) v_j} / d`, so β = 0 is the Gaussian
+    NLL and β = 1 gives the mean MSE's gradient up to a factor ½. The value is
+    not a log-likelihood; compare models by :func:`gaussian_nll`.
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is outside [0, 1], or the shapes are those
+        :func:`gaussian_nll` rejects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(beta_nll(np.array([[1.0]]), np.array([[0.0, 0.0]]), beta=0.5))
+    array([0.5])
+    """
+    from keras import ops
+
+    beta = check_scalar(beta, "beta", low=0.0, high=1.0)
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    columns = y_pred.shape[-1]
+    if columns is None or columns % 2:
+        raise ValueError(
+            "y_pred must hold the d means and then the d log-variances on its last axis "
+            f"(2 d columns), got y_pred of shape {tuple(y_pred.shape)}"
+        )
+    targets = columns // 2
+    if len(y_true.shape) == len(y_pred.shape) - 1 and targets == 1:
+        y_true = ops.expand_dims(y_true, axis=-1)  # (n,) targets: see gaussian_nll
+    if y_true.shape[-1] is not None and y_true.shape[-1] != targets:
+        raise ValueError(
+            f"y_true must have {targets} columns for y_pred of shape {tuple(y_pred.shape)}, "
+            f"got y_true of shape {tuple(y_true.shape)}"
+        )
+    mean, log_variance = y_pred[..., :targets], y_pred[..., targets:]
+    standardized = (y_true - mean) * ops.exp(-0.5 * log_variance)
+    nll = 0.5 * (log_variance + ops.square(standardized))
+    weight = ops.stop_gradient(ops.exp(beta * log_variance))
+    return ops.mean(weight * nll, axis=-1)
+
+
 def _pos_weight(pos_weight, dtype):
     from keras import ops
 
@@ -226,11 +289,42 @@ def categorical_generalized_cross_entropy(y_true, y_pred, *, q):
 
 
 #: The loss names this module resolves (every other name: ``keras.losses.get``).
+def level_absolute_error(y_true, y_pred, *, threshold=0.5):
+    """Absolute error of the predicted ordinal level, per sample, as Keras operations.
+
+    A metric, not a loss (it has no useful gradient), for ``K - 1`` cumulative
+    outputs ``p_k`` answering "is the level above k?" and 0/1 targets
+    ``[y > k]``: the predicted level counts the outputs above ``threshold``,
+    the true level the 1s of the target row (twin:
+    :func:`lossguide.metrics.level_absolute_error`).
+
+    .. math:: L = \\Bigl|\\sum_k [p_k > t] - \\sum_k y_k\\Bigr|
+
+    For compile: ``keras.metrics.MeanMetricWrapper(level_absolute_error, name="level_mae")``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])       # levels 2 and 0
+    >>> p = np.array([[0.9, 0.2, 0.1], [0.7, 0.6, 0.4]])       # predicted 1 and 2
+    >>> np.asarray(level_absolute_error(y, p)).tolist()
+    [1.0, 2.0]
+    """
+    from keras import ops
+
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(ops.convert_to_tensor(y_true), y_pred.dtype)
+    predicted = ops.sum(ops.cast(ops.greater(y_pred, threshold), y_pred.dtype), axis=-1)
+    true = ops.sum(ops.cast(ops.greater(y_true, 0.5), y_pred.dtype), axis=-1)
+    return ops.abs(predicted - true)
+
+
 NAMES = (
     "pinball",
     "gaussian_nll",
     "weighted_binary_crossentropy",
     "categorical_generalized_cross_entropy",
+    "beta_nll",
 )
 
 _FUNCTIONS = {
@@ -238,6 +332,7 @@ _FUNCTIONS = {
     "gaussian_nll": gaussian_nll,
     "weighted_binary_crossentropy": weighted_binary_crossentropy,
     "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
+    "beta_nll": beta_nll,
 }
 
 
@@ -261,7 +356,7 @@ def get(name):
     >>> get("mse")
     Traceback (most recent call last):
     ...
-    ValueError: 'mse' is not one of lossguide.keras_losses.NAMES (pinball, gaussian_nll, weighted_binary_crossentropy, categorical_generalized_cross_entropy); resolve Keras's own losses with keras.losses.get
+    ValueError: 'mse' is not one of lossguide.keras_losses.NAMES (pinball, gaussian_nll, weighted_binary_crossentropy, categorical_generalized_cross_entropy, beta_nll); resolve Keras's own losses with keras.losses.get
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a loss name (a str), got {type(name).__name__} {name!r}")

@@ -28,7 +28,7 @@ logits of any size.
 
 Shapes follow the Keras loss classes (which ``model.compile`` uses): when one
 argument has shape ``(n,)`` and the other ``(n, 1)``, the first gains a trailing
-axis (see :func:`lossguide._validation.align_ranks`). Any other shape mismatch
+axis (see ``lossguide._validation.align_ranks``). Any other shape mismatch
 is a ``ValueError``; the functional Keras forms of ``hinge``, ``poisson`` and
 ``kl_divergence`` would instead broadcast ``(n,)`` against ``(n, 1)`` into an
 ``(n, n)`` grid, silently.
@@ -62,6 +62,7 @@ __all__ = [
     "EPSILON",
     "NAMES",  # noqa: F822 (module __getattr__)
     "ProbabilityWarning",
+    "beta_nll",
     "binary_crossentropy",
     "binary_focal_crossentropy",
     "categorical_crossentropy",
@@ -410,6 +411,40 @@ def gaussian_nll(y_true, y_pred, *, full=False) -> np.ndarray:
     return _per_sample_mean(value)
 
 
+def beta_nll(y_true, y_pred, *, beta=0.5) -> np.ndarray:
+    """β-NLL per sample: the Gaussian NLL of each target weighted by :math:`\\sigma^{2\\beta}`.
+
+    The value of the training objective of Seitzer et al. (2022); its
+    ``keras.ops`` version :func:`lossguide.keras_losses.beta_nll` holds the
+    weight under a stop-gradient, so the gradient a network sees is the
+    Gaussian NLL's times the weight (:func:`lossguide.gradients.gaussian_nll`
+    times :math:`e^{\\beta v}`), not the gradient of this value. Not in
+    :func:`get` or :mod:`lossguide.registry` for that reason. ``y_pred`` is laid
+    out as for :func:`gaussian_nll`.
+
+    .. math:: L = \\frac{1}{d} \\sum_{j=1}^{d} e^{\\beta v_j}\\,
+              \\frac12\\Bigl(v_j + \\frac{(y_j - \\mu_j)^2}{e^{v_j}}\\Bigr)
+
+    Parameters
+    ----------
+    y_true : array_like, shape ``(..., d)``
+    y_pred : array_like, shape ``(..., 2 d)``
+        Means, then log-variances.
+    beta : float in [0, 1], default 0.5
+        0 is the Gaussian NLL; 1 gives the means MSE's gradient up to a factor ½.
+
+    Examples
+    --------
+    >>> beta_nll([[1.0]], [[0.0, 0.0]])
+    array([0.5])
+    """
+    beta = check_scalar(beta, "beta", low=0.0, high=1.0)
+    _, log_variance, _, _, standardized = _gaussian_inputs(y_true, y_pred, False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.exp(beta * log_variance) * 0.5 * (log_variance + np.square(standardized))
+    return _per_sample_mean(value)
+
+
 # ------------------------------------------------------------------------------ hinges
 
 
@@ -560,10 +595,12 @@ def binary_crossentropy(y_true, y_pred, *, from_logits=False, label_smoothing=0.
     ``from_logits=True``, ``y_pred`` holds logits :math:`z` and the loss is exact
     for any finite :math:`z` (``y_true = 1, z = -1000`` gives exactly 1000).
 
-    .. math:: \\tilde y = y (1 - s) + \\tfrac{s}{2},\\qquad
-              L = -\\frac{1}{d} \\sum_{j=1}^{d}
-              \\bigl(\\tilde y_j \\log p_j + (1 - \\tilde y_j) \\log(1 - p_j)\\bigr),
-              \\quad p = \\sigma(z) \\text{ if from\\_logits}
+    .. math:: \\begin{aligned}
+              \\tilde y &= y (1 - s) + \\tfrac{s}{2},\\\\
+              L &= -\\frac{1}{d} \\sum_{j=1}^{d}
+              \\bigl(\\tilde y_j \\log p_j + (1 - \\tilde y_j) \\log(1 - p_j)\\bigr),\\\\
+              p &= \\sigma(z) \\text{ if from\\_logits}
+              \\end{aligned}
 
     Parameters
     ----------
@@ -610,10 +647,12 @@ def binary_focal_crossentropy(
     probability, as Keras does. On the logits path nothing is clipped (Keras
     applies a sigmoid and then clips, so the two agree only for ``|z| < ~16``).
 
-    .. math:: 1 - p_t = \\tilde y (1 - p) + (1 - \\tilde y) p,\\qquad
-              L = \\frac{1}{d} \\sum_{j=1}^{d} w_j (1 - p_{t,j})^{\\gamma}\\,
-              \\mathrm{BCE}(\\tilde y_j, p_j),\\qquad
-              w = \\alpha \\tilde y + (1 - \\alpha)(1 - \\tilde y) \\text{ or } 1
+    .. math:: \\begin{aligned}
+              1 - p_t &= \\tilde y (1 - p) + (1 - \\tilde y) p,\\\\
+              L &= \\frac{1}{d} \\sum_{j=1}^{d} w_j (1 - p_{t,j})^{\\gamma}\\,
+              \\mathrm{BCE}(\\tilde y_j, p_j),\\\\
+              w &= \\alpha \\tilde y + (1 - \\alpha)(1 - \\tilde y) \\text{ or } 1
+              \\end{aligned}
 
     Examples
     --------
@@ -775,9 +814,11 @@ def categorical_focal_crossentropy(
     while every probability is above ``1e-7`` and the loss stays exact for
     logits of any size. Keras's ``axis`` argument is not offered (the last axis).
 
-    .. math:: \\tilde y = y (1 - s) + \\frac{s}{K},\\qquad
-              L = -\\sum_{k=1}^{K} \\alpha_k\\, (1 - q_k)^{\\gamma}\\, \\tilde y_k \\log q_k,
-              \\qquad q = \\operatorname{softmax}(z) \\text{ or } \\frac{p}{\\sum_k p_k}
+    .. math:: \\begin{aligned}
+              \\tilde y &= y (1 - s) + \\frac{s}{K},\\\\
+              L &= -\\sum_{k=1}^{K} \\alpha_k\\, (1 - q_k)^{\\gamma}\\, \\tilde y_k \\log q_k,\\\\
+              q &= \\operatorname{softmax}(z) \\text{ or } \\frac{p}{\\sum_k p_k}
+              \\end{aligned}
 
     Parameters
     ----------

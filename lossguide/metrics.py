@@ -96,6 +96,7 @@ __all__ = [
     "sign_accuracy",
     "sparse_categorical_accuracy",
     "subset_accuracy",
+    "level_absolute_error",
     "temperature_scale",
 ]
 
@@ -144,9 +145,11 @@ def decision_rule(targets: str, *, from_logits: bool = False) -> str:
 
     .. math::
 
-        \\texttt{01} \\mapsto \\text{threshold } (p > 0.5) \\text{ or logit } (z > 0),
-        \\quad \\texttt{pm1} \\mapsto \\text{sign},
-        \\quad \\texttt{int}, \\texttt{onehot} \\mapsto \\text{argmax}
+        \\begin{aligned}
+        \\texttt{01} &\\mapsto \\text{threshold } (p > 0.5) \\text{ or logit } (z > 0),\\\\
+        \\texttt{pm1} &\\mapsto \\text{sign},\\\\
+        \\texttt{int}, \\texttt{onehot} &\\mapsto \\text{argmax}
+        \\end{aligned}
 
     Parameters
     ----------
@@ -192,8 +195,10 @@ def predict_classes(y_pred, rule: str) -> np.ndarray:
 
     .. math::
 
-        \\text{threshold: } [p > 0.5] \\qquad \\text{logit: } [z > 0] \\qquad
-        \\text{sign: } 2[v > 0] - 1 \\qquad \\text{argmax: } \\arg\\max_c \\hat y_c
+        \\begin{aligned}
+        &\\text{threshold: } [p > 0.5] \\qquad &&\\text{logit: } [z > 0]\\\\
+        &\\text{sign: } 2[v > 0] - 1 \\qquad &&\\text{argmax: } \\arg\\max_c \\hat y_c
+        \\end{aligned}
 
     Parameters
     ----------
@@ -256,9 +261,11 @@ def accuracy(y_true, y_pred, *, rule: str) -> np.ndarray:
 
     .. math::
 
-        a_i = \\frac{1}{d}\\sum_{j=1}^{d} [c(\\hat y_{ij}) = y_{ij}]
-        \\quad\\text{(binary rules)}, \\qquad
-        a_i = [\\arg\\max_c \\hat y_{ic} = y_i] \\quad\\text{(argmax)}
+        \\begin{aligned}
+        a_i &= \\frac{1}{d}\\sum_{j=1}^{d} [c(\\hat y_{ij}) = y_{ij}]
+        \\quad\\text{(binary rules)},\\\\
+        a_i &= [\\arg\\max_c \\hat y_{ic} = y_i] \\quad\\text{(argmax)}
+        \\end{aligned}
 
     with :math:`c` the rule of :func:`predict_classes`.  Unlike
     ``keras.metrics.accuracy`` (exact equality of values), the outputs are first
@@ -440,9 +447,11 @@ def sparse_categorical_accuracy(y_true, y_pred) -> np.ndarray:
 def mean_squared_logarithmic_error(y_true, y_pred) -> np.ndarray:
     """Keras's MSLE metric per sample: :func:`lossguide.losses.mean_squared_logarithmic_error` on floored predictions.
 
-    .. math:: m_i = \\frac{1}{d}\\sum_{j=1}^{d}
-              \\bigl(\\log(1 + \\max(\\hat y_{ij}, \\epsilon)) - \\log(1 + \\max(y_{ij}, \\epsilon))\\bigr)^2,
-              \\qquad \\epsilon = \\texttt{losses.EPSILON}
+    .. math:: \\begin{aligned}
+              m_i &= \\frac{1}{d}\\sum_{j=1}^{d}
+              \\bigl(\\log(1 + \\max(\\hat y_{ij}, \\epsilon)) - \\log(1 + \\max(y_{ij}, \\epsilon))\\bigr)^2,\\\\
+              \\epsilon &= \\texttt{losses.EPSILON}
+              \\end{aligned}
 
     The same clipping as the loss, with one difference: the loss rejects
     ``y_pred <= -1`` (training on it is a mistake), while a metric must score
@@ -755,9 +764,11 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 15, view: str = "top_clas
 
     .. math::
 
-        B_b = \\{i : c_i \\in (\\tfrac{b-1}{B}, \\tfrac{b}{B}]\\}, \\qquad
-        \\mathrm{conf}_b = \\frac{1}{|B_b|}\\sum_{i \\in B_b} c_i, \\qquad
-        \\mathrm{acc}_b = \\frac{1}{|B_b|}\\sum_{i \\in B_b} [\\hat y_i = y_i]
+        \\begin{aligned}
+        B_b &= \\{i : c_i \\in (\\tfrac{b-1}{B}, \\tfrac{b}{B}]\\},\\\\
+        \\mathrm{conf}_b &= \\frac{1}{|B_b|}\\sum_{i \\in B_b} c_i,\\\\
+        \\mathrm{acc}_b &= \\frac{1}{|B_b|}\\sum_{i \\in B_b} [\\hat y_i = y_i]
+        \\end{aligned}
 
     with :math:`c_i = \\max_k p_{ik}` the top-class confidence and
     :math:`\\hat y_i = \\arg\\max_k p_{ik}` (Guo et al. 2017, ``guo2017calibration``).
@@ -886,10 +897,12 @@ def brier_score(y_true, y_prob) -> float:
 
     .. math::
 
-        \\mathrm{BS} = \\frac{1}{n}\\sum_{i=1}^{n}\\sum_{k=1}^{K}(p_{ik} - y_{ik})^2
-        \\quad (K \\text{ columns}), \\qquad
-        \\mathrm{BS} = \\frac{1}{n}\\sum_{i=1}^{n}(p_i - y_i)^2
+        \\begin{aligned}
+        \\mathrm{BS} &= \\frac{1}{n}\\sum_{i=1}^{n}\\sum_{k=1}^{K}(p_{ik} - y_{ik})^2
+        \\quad (K \\text{ columns}),\\\\
+        \\mathrm{BS} &= \\frac{1}{n}\\sum_{i=1}^{n}(p_i - y_i)^2
         \\quad (\\text{one column } p_i = P(y_i = 1))
+        \\end{aligned}
 
     A strictly proper scoring rule (Brier 1950, ``brier1950``): its expectation is smallest
     when :math:`p` is the true distribution.  The factor of 2: for a binary
@@ -1085,9 +1098,11 @@ def fit_temperature(logits, y_true, *, bounds=(0.05, 20.0)) -> TemperatureFit:
 
     .. math::
 
-        \\hat T = \\arg\\min_{T \\in [T_{lo}, T_{hi}]}
-        -\\frac{1}{n}\\sum_{i=1}^{n} \\log \\operatorname{softmax}(z_i / T)_{y_i}
-        \\qquad \\text{(one column: } -\\log \\sigma(\\pm z_i / T))
+        \\begin{aligned}
+        \\hat T &= \\arg\\min_{T \\in [T_{lo}, T_{hi}]}
+        -\\frac{1}{n}\\sum_{i=1}^{n} \\log \\operatorname{softmax}(z_i / T)_{y_i}\\\\
+        &\\qquad \\text{(one column: } -\\log \\sigma(\\pm z_i / T))
+        \\end{aligned}
 
     Guo et al. (2017, ``guo2017calibration``) fit :math:`T` on a validation
     split and apply it to the test logits: dividing by :math:`T` keeps every
@@ -1611,3 +1626,31 @@ def subset_accuracy(y_true, y_score, *, threshold=0.5) -> float:
     from sklearn.metrics import accuracy_score
 
     return float(accuracy_score(truth.astype(np.int64), (score >= threshold).astype(np.int64)))
+
+
+def level_absolute_error(y_true, y_pred, *, threshold=0.5) -> np.ndarray:
+    """Absolute error of the predicted ordinal level, per row, from cumulative outputs.
+
+    .. math:: e_i = \\Bigl|\\sum_k [p_{ik} > t] - \\sum_k y_{ik}\\Bigr|
+
+    ``y_true`` holds the cumulative 0/1 targets ``[y > k]`` (``K - 1`` columns,
+    as :meth:`lossguide.recommend.Recommendation.encode` makes them for
+    ``task="ordinal"``), ``y_pred`` the ``K - 1`` sigmoid outputs; the level is
+    the number of columns above the threshold.  The mean over rows is the level
+    MAE (twin of :func:`lossguide.keras_losses.level_absolute_error`).
+
+    Examples
+    --------
+    >>> level_absolute_error([[1, 1, 0], [0, 0, 0]], [[0.9, 0.2, 0.1], [0.7, 0.6, 0.4]]).tolist()
+    [1.0, 2.0]
+    """
+    truth = np.asarray(y_true, dtype=float)
+    prediction = np.asarray(y_pred, dtype=float)
+    if truth.ndim != 2 or truth.shape != prediction.shape:
+        raise ValueError(f"y_true and y_pred must be (n, K - 1) arrays of the same shape, got "
+                         f"{truth.shape} and {prediction.shape}")
+    if not np.isin(truth, (0, 1)).all():
+        raise ValueError("y_true must hold the cumulative 0/1 targets [y > k]")
+    if not np.isfinite(prediction).all():
+        raise ValueError("y_pred contains NaN or infinite values")
+    return np.abs((prediction > threshold).sum(axis=1) - truth.sum(axis=1)).astype(float)

@@ -35,7 +35,7 @@ pass.  ``task``, ``n_classes`` and ``quantile`` always win over the values.
      - ``binary_crossentropy`` on the soft targets (sigmoid): the mean
      - as they are
      - ``mse``
-   * - positive, skewness > 1
+   * - positive, skewness > 1, reaching within one sd of 0
      - regression
      - ``poisson`` (exponential): the mean; the notes say what MSLE, MSE on
        log y and MAE estimate instead
@@ -81,7 +81,8 @@ pass.  ``task``, ``n_classes`` and ``quantile`` always win over the values.
      - ordinal
      - ``binary_crossentropy`` on K-1 cumulative targets [y > k] (sigmoid)
      - cumulative 0/1 columns
-     - ``mae`` on those columns
+     - level MAE: ``|predicted level - level|`` with the predicted level the
+       number of outputs above 0.5 (``lossguide.keras_losses.level_absolute_error``)
 
 The regression rows follow the functional view of scikit-learn's "Which scoring
 function should I use?" (Gneiting, 2011): a loss is chosen by the summary of
@@ -170,12 +171,17 @@ _OUTLIER_FRACTION = 0.005
 # Skewness above 1 is "highly skewed" (Bulmer, 1979); a Gaussian sample of 100
 # has skewness with standard deviation about 0.24, so 1 is not reached by chance.
 _SKEW_THRESHOLD = 1.0
+# ... and the values must reach within this many standard deviations of 0: a positive
+# quantity that varies by factors (prices, incomes), not 100 + a skewed offset.
+_NEAR_ZERO_SDS = 1.0
 _ROW_SUM_TOLERANCE = 1e-6
 # Labels spread wider than this are not numbered classes (or levels); they need re-encoding.
 _MAX_DERIVED_LABELS = 100_000
 
 _PR_AUC = "keras.metrics.AUC(curve='PR', name='pr_auc')"
 _PR_AUC_LABELS = "keras.metrics.AUC(curve='PR', multi_label=True, name='pr_auc')"
+_LEVEL_MAE = ("keras.metrics.MeanMetricWrapper(lossguide.keras_losses.level_absolute_error, "
+              "name='level_mae')")
 _MACRO_F1 = "keras.metrics.F1Score(average='macro', name='macro_f1')"
 
 
@@ -421,6 +427,10 @@ def _build_metric(text: str):
                 raise ValueError(f"metric {text!r}: only keras.metrics classes can be built, got {target}")
             return function(*[evaluate(arg) for arg in node.args],
                             **{keyword.arg: evaluate(keyword.value) for keyword in node.keywords})
+        if isinstance(node, ast.Attribute) and _dotted_name(node).startswith("lossguide.keras_losses."):
+            from . import keras_losses
+
+            return getattr(keras_losses, node.attr)
         return ast.literal_eval(node)
 
     return evaluate(ast.parse(text, mode="eval").body)
@@ -593,21 +603,31 @@ def _check_quantile(quantile):
     return float(quantile)
 
 
+def _ragged_message(y_train, name) -> str:
+    """Which rows of a ragged ``y_train`` have which lengths (the first few)."""
+    try:
+        lengths = [len(row) if hasattr(row, "__len__") else None for row in y_train]
+    except TypeError:
+        lengths = []
+    shown = ", ".join(f"row {i}: {'a scalar' if n is None else f'{n} values'}"
+                      for i, n in enumerate(lengths[:6]))
+    return (f"{name} is ragged (rows of different lengths: {shown}{', ...' if len(lengths) > 6 else ''}); "
+            "give a rectangular array")
+
+
 def _as_target_array(y_train, *, name="y_train"):
     """The targets as a finite float64 array of 1 or 2 dimensions, and whether they were booleans."""
     if isinstance(y_train, (str, bytes)):
         raise TypeError(f"{name} must be an array of numbers, got a string: {y_train!r}")
     try:
         y = np.asarray(y_train)
-    except ValueError as error:
+    except ValueError:
         # NumPy 2 refuses lists of lists of different lengths outright.
-        raise ValueError(
-            f"{name} is ragged (rows of different lengths); give a rectangular array: {error}"
-        ) from None
+        raise ValueError(_ragged_message(y_train, name)) from None
     if y.dtype == object:
         kinds = sorted({type(value).__name__ for value in y.ravel()})
         if any(isinstance(value, (list, tuple, np.ndarray)) for value in y.ravel()):
-            raise ValueError(f"{name} is ragged (rows of different lengths); give a rectangular array")
+            raise ValueError(_ragged_message(y_train, name)) from None
         if not all(isinstance(value, numbers.Real) for value in y.ravel()):
             raise TypeError(f"{name} must hold numbers only, found mixed types: {kinds}")
         for index, value in enumerate(y.ravel()):
@@ -874,8 +894,16 @@ def _class_weights(counts, labels) -> str:
 
 
 def _imbalanced(counts) -> bool:
+    """The smallest class under IMBALANCE_RATIO × the largest, beyond sampling noise.
+
+    Equal class sizes also produce a small ratio by chance when the classes are
+    many and small (100 classes of 20 rows: a 20-row class can fall to 5), so
+    the ratio counts only when Pearson's chi-square test also rejects equal
+    sizes at the 1 % level.
+    """
     counts = np.asarray(counts, dtype=float)
-    return len(counts) > 1 and counts.min() < IMBALANCE_RATIO * counts.max()
+    return (len(counts) > 1 and counts.min() < IMBALANCE_RATIO * counts.max()
+            and _equal_sizes_p(counts) < _TEST_LEVEL)
 
 
 def _binary(target: _Target) -> Recommendation:
@@ -1012,9 +1040,11 @@ def _check_whole_1d(target: _Target, task: str):
                          f"{_first_value(y, y != np.round(y))}")
 
 
+# The label-noise chapter measures it: GCE's pull on a confidently wrong label fades,
+# label smoothing's is only reduced by a constant (0.91 of cross-entropy's at K = 10).
 _LABEL_NOISE_NOTE = ("Wrong labels look like any others in the array; if you expect many, "
-                     "keras.losses.CategoricalGeneralizedCrossEntropy (integer labels) or label smoothing "
-                     "limits their pull.")
+                     "keras.losses.CategoricalGeneralizedCrossEntropy (integer labels of shape "
+                     "(n,)) fades their pull; label smoothing does not.")
 
 
 def _multiclass(target: _Target) -> Recommendation:
@@ -1238,9 +1268,9 @@ def _ordinal(target: _Target) -> Recommendation:
     top = offset + levels - 1
     labels = _labels_of(target.y, ("cumulative", offset, None, levels))
     absent = sorted(set(range(levels)) - set(labels.tolist()))
-    notes = ((f"(K - 1) × mae on the {levels - 1} cumulative columns is the sum over k of |[y > k] - p_k|: for "
-             "outputs rounded to 0/1 in order it is the absolute error of the predicted level, which is what to "
-             "report on the test set."),
+    notes = (("The metric is the mean absolute error of the predicted level (level_mae): the predicted level "
+             "counts the outputs above 0.5, the true one the 1s of the encoded row; after training, "
+             "lg.metrics.level_absolute_error computes it per row from the same arrays."),
              ("The outputs are trained separately and can disagree (p_k rising with k); CORAL (Cao, Mirjalili and "
              "Raschka, 2020) shares the weights to keep them in order."),
              ("The order of the levels is your knowledge, not the array's: as numbers they also read as classes "
@@ -1254,9 +1284,9 @@ def _ordinal(target: _Target) -> Recommendation:
         encoding=f"{levels - 1} cumulative 0/1 columns [y > k] for k = {offset}..{top - 1}: "
         f"(y[:, None] > np.arange({offset}, {top})).astype(float), shape (n, {levels - 1}); the predicted "
         f"level is {offset} + the number of outputs above 0.5",
-        metric="mae",
+        metric=_LEVEL_MAE,
         reason=f"Ordered levels {offset}..{top}: {levels - 1} sigmoid outputs answer 'is y above level k?', "
-        "each with binary cross-entropy (Frank and Hall, 2001), which keeps the order a softmax throws away "
+        "each with binary cross-entropy (after Frank and Hall, 2001, here with a shared hidden layer), which keeps the order a softmax throws away "
         "and does not assume equal steps as a regression does.",
         alternatives=("sparse_categorical_crossentropy", "mean_squared_error"),
         notes=notes,
@@ -1351,7 +1381,9 @@ def _regression(target: _Target) -> Recommendation:
             units=d,
         )
     skew = _skewness(y2) if y2.shape[0] > 2 else 0.0
-    if np.all(y2 >= 0) and skew > _SKEW_THRESHOLD:
+    # on the scaled values (a ratio, so scale-free), which stay finite for huge targets
+    near_zero = bool(np.all(scaled.min(axis=0) <= _NEAR_ZERO_SDS * scaled.std(axis=0)))
+    if np.all(y2 >= 0) and skew > _SKEW_THRESHOLD and near_zero:
         zero = bool(np.any(y2 == 0))
         log_note = ("MSE on log(y) (fit log y, predict exp): the geometric mean exp(E[log y | x]), the median "
                     "under log-normal noise" if not zero else
@@ -1361,11 +1393,16 @@ def _regression(target: _Target) -> Recommendation:
             encoding=f"non-negative floats, shape {shape}, unscaled or divided by a constant (no centring: the "
             "output is positive)",
             metric="mse",
-            reason=f"Targets are non-negative with skewness {skew:.2f}: for their mean given x, the Poisson "
-            "deviance with an exponential output weighs each error by the size of the prediction and stays "
-            "positive, and the notes say what the other losses estimate.",
+            reason=f"Targets are non-negative with skewness {skew:.2f} and reach within one standard deviation "
+            "of 0, like a positive quantity that varies by factors: for their mean given x, the Poisson deviance "
+            "with an exponential output weighs each error by the size of the prediction and stays positive, and "
+            "the notes say what the other losses estimate.",
             alternatives=("mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error"),
-            notes=(("The skewness of y does not choose the loss; the summary of y given x you want does. "
+            notes=(("This row is a heuristic: skewness > 1 with values near 0 suggests a spread that grows "
+                   "with the size, and it picks between two estimators of the same mean, the Poisson deviance "
+                   "(errors weighed as if the variance grew with the mean) and squared error (every error "
+                   "weighed alike); the residuals of a first fit, not the marginal skewness, show which "
+                   "weighting fits, and the summary of y given x you want chooses the loss. "
                    "What each choice estimates: poisson (exponential output), the mean, with errors weighed as "
                    "if the variance grew with the mean (a Gamma deviance, variance growing with the mean "
                    "squared, is not in Keras); mean_squared_error, the mean, dominated by the largest values; "

@@ -185,12 +185,14 @@ def compare(a, b, *, better: str = "lower", confidence: float = 0.95) -> Compari
 
     .. math::
 
-        d_s = a_s - b_s, \qquad
-        \text{CI} = \bar d \pm t_{n-1,(1+c)/2}\, s_d/\sqrt n, \qquad
-        \text{verdict} = \begin{cases}
+        \begin{aligned}
+        d_s &= a_s - b_s,\\
+        \text{CI} &= \bar d \pm t_{n-1,(1+c)/2}\, s_d/\sqrt n,\\
+        \text{verdict} &= \begin{cases}
         a & \text{CI entirely on } a\text{'s better side of } 0\\
         b & \text{CI entirely on } b\text{'s better side}\\
         \text{neither} & \text{otherwise}\end{cases}
+        \end{aligned}
 
     Parameters
     ----------

@@ -22,10 +22,14 @@ RTOL = 1e-12
 @pytest.fixture
 def float64(keras):
     """Keras's default dtype float64 for the test, as lg.setup() sets it for a chapter."""
-    before = keras.config.floatx()
+    # Keras caches its global dtype policy the first time a layer asks for it, so a
+    # model built earlier at float32 would pin the policy: set both, restore both.
+    before, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield keras
     keras.config.set_floatx(before)
+    keras.config.set_dtype_policy(policy)
 
 
 def _inputs(name, rng, n=8):
@@ -51,9 +55,12 @@ OPTIONS = [
 
 
 def test_names_are_the_losses_keras_get_cannot_resolve(keras):
-    assert set(keras_losses.NAMES) == set(keras_losses.__all__) - {"NAMES", "bind", "get"}
+    # level_absolute_error is a metric (the ordinal recommendation's), not a loss
+    assert set(keras_losses.NAMES) == set(keras_losses.__all__) - {
+        "NAMES", "bind", "get", "level_absolute_error"}
     for name in keras_losses.NAMES:
-        assert name in registry.NAMES
+        # beta_nll is a training objective (a stop-gradient weight): no registry entry
+        assert name in registry.NAMES or name == "beta_nll"
         with pytest.raises(ValueError, match="Could not interpret loss identifier"):
             keras.losses.get(name)
     # Every other loss of the table is one keras.losses.get resolves.
@@ -125,7 +132,7 @@ def test_gaussian_nll_shapes(float64):
          "full must be True or False, got str 'yes'"),
         (lambda: keras_losses.get("mse"), ValueError,
          ("'mse' is not one of lossguide.keras_losses.NAMES (pinball, gaussian_nll, "
-          "weighted_binary_crossentropy, categorical_generalized_cross_entropy); resolve "
+          "weighted_binary_crossentropy, categorical_generalized_cross_entropy, beta_nll); resolve "
           "Keras's own losses with keras.losses.get")),
         (lambda: keras_losses.get(3), TypeError, "name must be a loss name (a str), got int 3"),
         (lambda: keras_losses.bind(None), TypeError, "name must be a loss name (a str), got NoneType None"),
@@ -198,3 +205,79 @@ def test_trains_in_keras_fit(float64, name, options, wrap):
     assert predictions.dtype == np.float64
     expected = losses.get(name)(y, predictions, **options).mean()
     assert_allclose(model.evaluate(x, y, verbose=0), expected, rtol=1e-10)
+
+
+def test_level_absolute_error_matches_its_numpy_twin():
+    from lossguide import metrics
+
+    rng = np.random.default_rng(0)
+    levels = rng.integers(0, 5, size=50)
+    y = (levels[:, None] > np.arange(4)).astype(float)
+    p = rng.random((50, 4))
+    got = np.asarray(keras_losses.level_absolute_error(y, p))
+    np.testing.assert_array_equal(got, metrics.level_absolute_error(y, p))
+    np.testing.assert_array_equal(got[:3], np.abs((p[:3] > 0.5).sum(axis=1) - levels[:3]))
+
+
+
+# ------------------------------------------------------------------ beta_nll (Seitzer et al. 2022)
+
+
+def test_beta_nll_by_hand(float64):
+    # y = 1, mu = 0: v = 0 gives weight 1 and NLL 1/2; v = log 4 gives weight 4^beta and
+    # NLL (log 4 + 1/4) / 2; two targets are averaged.
+    y_pred = np.array([[0.0, 0.0], [0.0, np.log(4.0)]])
+    expected = np.array([0.5, 2.0 * 0.5 * (np.log(4.0) + 0.25)])
+    ours = np.asarray(keras_losses.beta_nll(np.ones(2), y_pred, beta=0.5))
+    assert_allclose(ours, expected, rtol=1e-14)
+    assert_allclose(losses.beta_nll(np.ones(2), y_pred, beta=0.5), expected, rtol=1e-14)
+    two = np.array([[0.0, 0.0, 0.0, np.log(4.0)]])
+    assert_allclose(np.asarray(keras_losses.beta_nll(np.ones((1, 2)), two, beta=0.5)),
+                    [expected.mean()], rtol=1e-14)
+    rng = np.random.default_rng(3)
+    y_true, y_pred = _inputs("gaussian_nll", rng)
+    for beta in (0.0, 0.5, 1.0):
+        assert_allclose(np.asarray(keras_losses.beta_nll(y_true, y_pred, beta=beta)),
+                        losses.beta_nll(y_true, y_pred, beta=beta), rtol=RTOL)
+    assert_allclose(losses.beta_nll(y_true, y_pred, beta=0.0), losses.gaussian_nll(y_true, y_pred),
+                    rtol=RTOL)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 1.0])
+def test_beta_nll_gradient_is_the_weighted_nll_gradient(float64, beta):
+    import tensorflow as tf
+
+    from lossguide import gradients
+
+    rng = np.random.default_rng(4)
+    y_true, y_pred = _inputs("gaussian_nll", rng)
+    prediction = tf.Variable(y_pred)
+    with tf.GradientTape() as tape:
+        value = tf.reduce_sum(keras_losses.beta_nll(y_true, prediction, beta=beta))
+    autodiff = tape.gradient(value, prediction).numpy()
+    weight = np.exp(beta * y_pred[:, 2:])
+    expected = gradients.gaussian_nll(y_true, y_pred) * np.concatenate([weight, weight], axis=-1)
+    assert_allclose(autodiff, expected, rtol=1e-12)
+    if beta == 1.0:
+        # the means' gradient is MSE's up to a factor 1/2: -(y - mu) / d
+        assert_allclose(autodiff[:, :2], -(y_true - y_pred[:, :2]) / 2, rtol=1e-12)
+
+
+def test_beta_nll_trains_in_the_engine(float64):
+    from lossguide import experiments
+
+    experiment = experiments.Experiment(
+        name="heteroscedastic/beta_nll", problem="heteroscedastic", targets="real",
+        network=experiments.Network(8, "tanh", "he_uniform", 2, "linear"), loss="beta_nll",
+        optimizer=experiments.SGD(0.003, momentum=0.9), epochs=2, batch_size=32,
+        metric="mse", loss_options={"beta": 0.5})
+    result = experiments.run(experiment, seeds=[0, 1])
+    assert result.predict(result.data.x_test).shape[-1] == 2
+    assert np.isfinite(result.final.test_loss).all()
+
+
+def test_beta_nll_rejects_beta_outside_0_1():
+    with pytest.raises(ValueError, match=re.escape("beta must be <= 1.0, got 2.0")):
+        keras_losses.beta_nll([[1.0]], [[0.0, 0.0]], beta=2.0)
+    with pytest.raises(ValueError, match=re.escape("beta must be >= 0.0, got -1.0")):
+        losses.beta_nll([[1.0]], [[0.0, 0.0]], beta=-1.0)

@@ -958,3 +958,16 @@ def test_new_loss_type_errors():
         losses.pinball([[1.0]], [[0.0]], quantile="0.5")
     with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'q'"):
         losses.categorical_generalized_cross_entropy([0], [[0.5, 0.5]])
+
+
+def test_beta_nll_is_the_nll_weighted_by_sigma_to_the_2_beta():
+    y_pred = np.array([[0.0, np.log(4.0)], [1.0, 0.0]])
+    # by hand: 4^0.5 * (log 4 + 1/4) / 2, and 1 * (0 + 0) / 2
+    assert_allclose(losses.beta_nll([1.0, 1.0], y_pred, beta=0.5),
+                    [2.0 * 0.5 * (np.log(4.0) + 0.25), 0.0], rtol=1e-14)
+    assert_allclose(losses.beta_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED, beta=0.0),
+                    losses.gaussian_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED), rtol=1e-14)
+    weight = np.exp(GAUSSIAN_PRED[..., GAUSSIAN_TRUE.shape[-1]:])
+    per_target_nll = 0.5 * (np.log(weight) + (GAUSSIAN_TRUE - GAUSSIAN_PRED[..., :GAUSSIAN_TRUE.shape[-1]]) ** 2 / weight)
+    assert_allclose(losses.beta_nll(GAUSSIAN_TRUE, GAUSSIAN_PRED, beta=1.0),
+                    np.mean(weight * per_target_nll, axis=-1), rtol=1e-12)

@@ -831,3 +831,16 @@ def test_imbalance_scorers_never_modify_their_inputs():
     metrics.balanced_accuracy(y, (s >= 0.5).astype(int))
     np.testing.assert_array_equal(s, [0.2, 0.8, 0.6, 0.4, 0.9])
     np.testing.assert_array_equal(y, [0, 1, 0, 1, 1])
+
+
+def test_level_absolute_error_against_a_hand_computation():
+    y = [[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]]          # levels 2, 0, 4
+    p = [[0.9, 0.6, 0.5, 0.1], [0.7, 0.2, 0.9, 0.0], [0.8, 0.1, 0.9, 0.2]]
+    # predicted levels: 2 (0.5 is not above 0.5), 2 (outputs out of order still count), 2
+    np.testing.assert_array_equal(metrics.level_absolute_error(y, p), [0.0, 2.0, 2.0])
+    np.testing.assert_array_equal(metrics.level_absolute_error(y, p, threshold=0.05), [2.0, 3.0, 0.0])
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.level_absolute_error(y, [[0.5]])
+    with pytest.raises(ValueError, match="cumulative 0/1"):
+        metrics.level_absolute_error([[2.0]], [[0.5]])
+

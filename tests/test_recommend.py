@@ -29,6 +29,10 @@ PR_AUC_LABELS = "keras.metrics.AUC(curve='PR', multi_label=True, name='pr_auc')"
 MACRO_F1 = "keras.metrics.F1Score(average='macro', name='macro_f1')"
 
 
+LEVEL_MAE = ("keras.metrics.MeanMetricWrapper(lossguide.keras_losses.level_absolute_error, "
+             "name='level_mae')")
+
+
 def quiet(y, **options):
     """recommend() with warnings recorded: (recommendation, [warnings])."""
     with warnings.catch_warnings(record=True) as caught:
@@ -132,7 +136,7 @@ def test_ratings_are_ambiguous_and_read_as_ordinal():
     assert fields(rec) == (
         "ordinal", "binary_crossentropy", "sigmoid",
         ("4 cumulative 0/1 columns [y > k] for k = 1..4: (y[:, None] > np.arange(1, 5)).astype(float), "
-        "shape (n, 4); the predicted level is 1 + the number of outputs above 0.5"), "mae")
+        "shape (n, 4); the predicted level is 1 + the number of outputs above 0.5"), LEVEL_MAE)
     assert [c.task for c in rec.candidates] == ["ordinal", "multiclass", "counts"]
     assert "reads like a rating" in rec.notes[0]
     np.testing.assert_array_equal(rec.encode([1, 3, 5]), [[0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])
@@ -301,7 +305,8 @@ def test_positive_skewed_says_what_each_choice_estimates():
                            "centring: the output is positive)"), "mse")
     assert rec.alternatives == ("mean_squared_error", "mean_squared_logarithmic_error", "mean_absolute_error")
     estimates = rec.notes[0]
-    assert estimates.startswith("The skewness of y does not choose the loss")
+    assert estimates.startswith("This row is a heuristic: skewness > 1 with values near 0")
+    assert "two estimators of the same mean" in estimates
     for phrase in ("poisson (exponential output), the mean", "mean_squared_error, the mean",
                    "exp(E[log(1 + y) | x]) - 1", "geometric mean exp(E[log y | x])",
                    "mean_absolute_error, the median", "Gamma deviance"):
@@ -640,7 +645,8 @@ def test_max_classes_bounds_the_label_reading():
         ([1.0, np.nan, 2.0], ValueError, "1 NaN or infinite value(s), the first at index 1: nan"),
         ([1.0, np.inf], ValueError, "1 NaN or infinite value(s), the first at index 1: inf"),
         ([[1.0, 2.0], [np.inf, 0.0]], ValueError, "the first at index (1, 0): inf"),
-        ([[1, 2], [3]], ValueError, "y_train is ragged"),
+        ([[1, 2], [3]], ValueError, "y_train is ragged (rows of different lengths: row 0: 2 values, row 1: "
+         "1 values); give a rectangular array"),
         (["cat", 1], TypeError, "mixed types: ['int', 'str']"),
         ([None, 1.0], TypeError, "mixed types: ['NoneType', 'float']"),
         (["cat", "dog"], TypeError, "y_train holds strings"),
@@ -699,3 +705,69 @@ def test_bad_n_classes(n_classes, error, message):
 def test_n_classes_must_match_columns():
     with pytest.raises(ValueError, match=re.escape("has 3 columns (shape (30, 3)) but n_classes=4")):
         recommend(np.eye(3)[np.arange(30) % 3], n_classes=4)
+
+
+def test_multiclass_notes_name_label_noise_and_a_robust_loss():
+    # The array cannot reveal wrong labels; the note points to GCE (issue 17 item 3),
+    # and does not offer label smoothing as a remedy (the label-noise chapter).
+    advice = recommend(np.arange(300) % 10)
+    note = next(n for n in advice.notes if "Wrong labels" in n)
+    assert "CategoricalGeneralizedCrossEntropy" in note
+    assert "label smoothing does not" in note
+
+
+def test_ragged_message_is_whole_and_names_the_rows():
+    with pytest.raises(ValueError) as caught:
+        recommend([[0, 1], [1]])
+    assert str(caught.value) == ("y_train is ragged (rows of different lengths: row 0: 2 values, row 1: 1 "
+                                 "values); give a rectangular array")
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_skewed_values_far_from_zero_are_not_poisson():
+    # 100 + Exp(1): skewness 2, but the values never come near 0 (variance 1, mean 101):
+    # a shifted quantity, not one that varies by factors.
+    y = 100.0 + np.random.default_rng(0).exponential(1.0, size=600)
+    rec = recommend(y)
+    assert (rec.loss, rec.activation) == ("mean_squared_error", "linear")
+    # the same skewed shape starting at 0 is the positive, skewed row
+    assert recommend(y - 100.0).loss == "poisson"
+    assert recommend(np.random.default_rng(1).lognormal(0.0, 1.0, size=600)).loss == "poisson"
+
+
+@pytest.mark.parametrize("k, n", [(100, 2000), (10, 200), (2, 30)])
+def test_uniform_labels_are_not_flagged_imbalanced_by_sampling_noise(k, n):
+    flagged = 0
+    for seed in range(40):
+        y = np.random.default_rng(seed).integers(0, k, size=n)
+        y[:k] = np.arange(k)  # every class present
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rec = recommend(y, task="binary" if k == 2 else "multiclass")
+        flagged += not any(note.startswith("Imbalanced") for note in rec.notes) is False
+    assert flagged <= 2  # the chi-square test at 1 %: about 0.4 of 40 expected
+
+
+def test_a_real_imbalance_is_still_flagged_with_the_noise_allowance():
+    assert unambiguous(np.repeat([0, 1], [90, 10])).metric == PR_AUC
+    y = np.repeat(np.arange(100), 20)
+    y = np.concatenate([y, np.zeros(200, dtype=int)])  # class 0 has 220 rows, the others 20
+    rec = recommend(y, task="multiclass")
+    assert rec.metric == MACRO_F1
+
+
+def test_ordinal_metric_is_the_level_mae_keras_compiles():
+    import keras
+
+    rec = unambiguous([1, 2, 3, 4, 5, 5, 4, 3], task="ordinal")
+    assert rec.metric == ("keras.metrics.MeanMetricWrapper(lossguide.keras_losses.level_absolute_error, "
+                          "name='level_mae')")
+    metric = rec.keras_metric()
+    assert isinstance(metric, keras.metrics.MeanMetricWrapper) and metric.name == "level_mae"
+    y = rec.encode([1, 3, 5])                      # levels 0, 2, 4 of 0..4
+    p = np.array([[0.9, 0.1, 0.1, 0.1],            # predicted level 1: error 1
+                  [0.9, 0.8, 0.7, 0.2],            # 3: error 1
+                  [0.9, 0.9, 0.9, 0.9]])           # 4: error 0
+    metric.update_state(y, p)
+    assert float(metric.result()) == pytest.approx(2 / 3)
+    assert any("level_mae" in note for note in rec.notes)

@@ -13,7 +13,8 @@ assumptions.
 The package has three modules, one idea each:
 
 :mod:`~lossguide.derive.prover`
-    :func:`prove_equal` and :class:`Identity`: the sound prover.
+    :func:`prove_equal` and :class:`Identity`: the sound prover, with
+    :func:`identical` and the assumption helper :func:`open_unit_interval`.
 :mod:`~lossguide.derive.catalogue`
     :func:`derivation` builds a frozen, cached :class:`Derivation` per loss
     (``.proved()`` checks the textbook forms, ``.latex()`` renders them);
@@ -43,7 +44,7 @@ True
 """
 
 from .catalogue import ACTIVATIONS, N_CLASSES, NAMES, Derivation, derivation, lambdify
-from .prover import Identity, prove_equal
+from .prover import Identity, identical, open_unit_interval, prove_equal
 from .theorems import (
     bce_sigmoid_convexity,
     hinge_subgradients,
@@ -65,12 +66,14 @@ __all__ = [
     "bce_sigmoid_convexity",
     "derivation",
     "hinge_subgradients",
+    "identical",
     "identities",
     "kl_cross_entropy",
     "lambdify",
     "logistic_regression_hessian",
     "mse_sigmoid_inflection",
     "negative_log_likelihoods",
+    "open_unit_interval",
     "prove_equal",
     "sigmoid_neuron",
     "softmax_gradients",

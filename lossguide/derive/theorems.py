@@ -96,10 +96,12 @@ def softmax_gradients() -> tuple:
     r"""Softmax with :data:`N_CLASSES` classes: its Jacobian, CCE's :math:`p - y`, MSE's extra factor.
 
     .. math::
-        \frac{\partial p_i}{\partial z_j} = p_i(\delta_{ij} - p_j), \qquad
-        \nabla_z \mathrm{CCE} = p - y, \qquad
+        \begin{aligned}
+        \frac{\partial p_i}{\partial z_j} &= p_i(\delta_{ij} - p_j),\\
+        \nabla_z \mathrm{CCE} &= p - y,\\
         \frac{\partial}{\partial z_k} \sum_j (p_j - y_j)^2
-            = 2 p_k \Bigl((p_k - y_k) - \sum_j (p_j - y_j) p_j\Bigr)
+            &= 2 p_k \Bigl((p_k - y_k) - \sum_j (p_j - y_j) p_j\Bigr)
+        \end{aligned}
 
     Returns
     -------
@@ -304,9 +306,10 @@ def hinge_subgradients() -> dict:
     r"""One-sided derivatives of hinge and squared hinge at the margin :math:`y a = 1`.
 
     .. math::
-        \partial_a \max(0, 1 - ya)\big|_{ya = 1} = [\min(-y, 0), \max(-y, 0)],
-        \qquad
-        \frac{d}{da}\max(0, 1 - ya)^2\big|_{ya = 1} = 0
+        \begin{aligned}
+        \partial_a \max(0, 1 - ya)\big|_{ya = 1} &= [\min(-y, 0), \max(-y, 0)],\\
+        \frac{d}{da}\max(0, 1 - ya)^2\big|_{ya = 1} &= 0
+        \end{aligned}
 
     Hinge's left and right derivatives differ (:math:`-y` and 0): any value
     between is a subgradient, and TensorFlow returns :math:`-y`.  Squared
@@ -340,10 +343,12 @@ def negative_log_likelihoods() -> tuple:
     r"""Losses as negative log-likelihoods of the output distribution, constants included.
 
     .. math::
-        -\log\bigl(a^y (1 - a)^{1 - y}\bigr) = \mathrm{BCE}(y, a), \qquad
-        -\log \prod_k p_k^{y_k} = \mathrm{CCE}(y, p), \\
-        -\log \mathcal N(y; \mu, \sigma^2) = \frac{(y - \mu)^2}{2\sigma^2} + \log\sqrt{2\pi\sigma^2}, \qquad
-        -\log \mathrm{Laplace}(y; \mu, b) = \frac{|y - \mu|}{b} + \log 2b
+        \begin{aligned}
+        -\log\bigl(a^y (1 - a)^{1 - y}\bigr) &= \mathrm{BCE}(y, a),\\
+        -\log \prod_k p_k^{y_k} &= \mathrm{CCE}(y, p),\\
+        -\log \mathcal N(y; \mu, \sigma^2) &= \frac{(y - \mu)^2}{2\sigma^2} + \log\sqrt{2\pi\sigma^2},\\
+        -\log \mathrm{Laplace}(y; \mu, b) &= \frac{|y - \mu|}{b} + \log 2b
+        \end{aligned}
 
     The constants do not depend on the prediction (:math:`a`, :math:`p` or
     :math:`\mu`), so minimising each loss is maximising the likelihood.  Each
