@@ -1335,7 +1335,10 @@ def _regression(target: _Target) -> Recommendation:
     tails = _outlier_fraction(scaled)
     residuals = ("The array shows the distribution of y, not of the residuals: if the errors of a first fit are "
                  "heavy-tailed, huber (between the median and the mean) or mean_absolute_error (the median) "
-                 "resists them; pass quantile= for a quantile.")
+                 "resists them; pass quantile= for a quantile (an interval is two quantiles). For a spread "
+                 "with each prediction, train lossguide.keras_losses.gaussian_nll on a mean and a log-variance "
+                 "output per target; the book's chapter 'Predicting more than the mean' trains both and checks "
+                 "their coverage.")
     censored = ("Censored values (recorded as 'at least y', e.g. survival times) look like ordinary values here; "
                 "they need a censored likelihood.")
     if target.quantile is not None:

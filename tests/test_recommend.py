@@ -771,3 +771,11 @@ def test_ordinal_metric_is_the_level_mae_keras_compiles():
     metric.update_state(y, p)
     assert float(metric.result()) == pytest.approx(2 / 3)
     assert any("level_mae" in note for note in rec.notes)
+
+
+def test_regression_notes_point_to_quantiles_and_a_learned_variance():
+    # Issue 16 item 3: the recommender links to the chapter on predicting more than the mean.
+    advice = recommend(np.random.default_rng(0).normal(size=200))
+    note = next(n for n in advice.notes if "residuals" in n)
+    assert "quantile=" in note and "gaussian_nll" in note
+    assert "Predicting more than the mean" in note
