@@ -710,7 +710,7 @@ def test_n_classes_must_match_columns():
 def test_multiclass_notes_name_label_noise_and_a_robust_loss():
     # The array cannot reveal wrong labels; the note points to GCE (issue 17 item 3),
     # and does not offer label smoothing as a remedy (the label-noise chapter).
-    advice = recommend(np.arange(300) % 10)
+    advice = recommend(np.arange(300) % 10, task="multiclass")
     note = next(n for n in advice.notes if "Wrong labels" in n)
     assert "CategoricalGeneralizedCrossEntropy" in note
     assert "label smoothing does not" in note
