@@ -281,3 +281,25 @@ def test_beta_nll_rejects_beta_outside_0_1():
         keras_losses.beta_nll([[1.0]], [[0.0, 0.0]], beta=2.0)
     with pytest.raises(ValueError, match=re.escape("beta must be >= 0.0, got -1.0")):
         losses.beta_nll([[1.0]], [[0.0, 0.0]], beta=-1.0)
+
+
+def test_keras_binary_focal_gradient_is_nan_at_gamma_zero_once_p_t_rounds_to_one(float64):
+    # The imbalance chapter shows this Keras 3.15.1 trap: binary_focal_crossentropy computes
+    # ops.power(1 - p_t, gamma), whose gradient at gamma = 0 is 0 * x**-1 = NaN once p_t
+    # rounds to 1 (a logit of 40 in float64); gamma = 2 stays finite. If Keras fixes it,
+    # this test fails and the chapter's sentence must change with it.
+    import tensorflow as tf
+
+    keras = float64
+    y = tf.constant([[1.0]], dtype="float64")
+    for gamma, finite in ((0.0, False), (2.0, True)):
+        z = tf.Variable([[40.0]], dtype="float64")
+        with tf.GradientTape() as tape:
+            loss = keras.losses.binary_focal_crossentropy(y, z, gamma=gamma, from_logits=True)
+        gradient = tape.gradient(loss, z).numpy()
+        assert np.isfinite(gradient).all() == finite, (gamma, gradient)
+    # a logit of 10 is still finite at gamma = 0
+    z = tf.Variable([[10.0]], dtype="float64")
+    with tf.GradientTape() as tape:
+        loss = keras.losses.binary_focal_crossentropy(y, z, gamma=0.0, from_logits=True)
+    assert np.isfinite(tape.gradient(loss, z).numpy()).all()
