@@ -289,6 +289,19 @@ class TestCommittedNotebook:
                 f"({fraction:.0%} > {MAX_IGNORED_FRACTION:.0%})"
             )
 
+    def test_glued_numbers_are_plain_numbers(self, path):
+        # myst-nb formats {glue:text}`name:.3f` by converting the stored text/plain to a
+        # float: a NumPy scalar glued as is stores "np.float64(0.098)", which fails the
+        # strict build (glue float(value) instead).
+        for number, cell in enumerate(code_cells(load(path)), start=1):
+            for output in cell.get("outputs", []):
+                text = output.get("data", {}).get("application/papermill.record/text/plain", "")
+                text = "".join(text) if isinstance(text, list) else text
+                assert not re.match(r"np\.\w+\(", text), (
+                    f"{path.name}: code cell {number} glues a NumPy scalar ({text[:40]}); "
+                    "glue float(...) or int(...)"
+                )
+
     def test_uses_the_python3_kernel(self, path):
         kernelspec = load(path).get("metadata", {}).get("kernelspec", {})
         assert kernelspec.get("name") == "python3", f"{path.name}: kernelspec is {kernelspec}"
