@@ -25,6 +25,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _readme import write_between  # noqa: E402 - the scripts' folder, put on the path above
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MARKERS = ("<!-- chapters:start -->", "<!-- chapters:end -->")
 BUDGET_CHAPTER, BUDGET_BOOK = 60.0, 120.0
@@ -106,14 +109,6 @@ def table(rows, known, command, book_copy):
     return "\n".join(lines), total
 
 
-def write_readme(path, text):
-    content = path.read_text()
-    start, end = MARKERS
-    if start not in content or end not in content:
-        raise SystemExit(f"{path} has no {start} ... {end} markers to write between")
-    head, rest = content.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def main():
@@ -141,7 +136,7 @@ def main():
     if args.readme:
         if args.only:
             raise SystemExit("--readme writes the whole book's table: drop --only")
-        write_readme(args.readme, text)
+        write_between(pathlib.Path(args.readme), MARKERS, text)
         print(f"\nwritten into {args.readme}")
     failed = [name for name, _, error in rows if error]
     if failed:

@@ -29,6 +29,9 @@ import statistics
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _readme import write_between  # noqa: E402 - the scripts' folder, put on the path above
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # The repository's package, whether or not it is installed.
@@ -112,15 +115,6 @@ def table(figures, seeds, repeats, command):
         f"{figures['tensorflow']}. Produced by `{command}`.")
 
 
-def write_readme(path, text):
-    path = pathlib.Path(path)
-    content = path.read_text()
-    start, end = MARKERS
-    if start not in content or end not in content:
-        raise SystemExit(f"{path} has no {start} ... {end} markers to write between")
-    head, rest = content.split(start, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def main():
@@ -171,7 +165,7 @@ def main():
         text = table(figures, args.seeds, args.repeats, command)
         print("\n" + text)
         if args.readme:
-            write_readme(args.readme, text)
+            write_between(pathlib.Path(args.readme), MARKERS, text)
             print(f"\nwritten into {args.readme}")
 
 
