@@ -14,6 +14,11 @@ JB_BUILD := $(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
 # The same book as one HTML page, which headless Chromium prints to the PDF.
 JB_SINGLE := $(BIN)/jupyter-book build . --builder singlehtml --all -W -n --keep-going
 PDF := _build/pdf/lossguide.pdf
+# Steps 1 and 2 of make test run on two pytest-xdist workers, a whole file (one notebook: one
+# kernel, its cells in order) per worker: 0.63 and 0.64 of the serial time on 2 cores
+# (benchmarks/test_steps.py; nbval passing that way is the check that outputs stay identical).
+# `make test WORKERS=` runs them serially.
+WORKERS ?= -n 2 --dist loadfile
 
 .PHONY: book book-exec pdf test test-package test-notebooks test-build lab clean venv lock
 
@@ -53,11 +58,12 @@ test: test-package test-notebooks test-build
 
 test-package: $(STAMP)
 	@echo "== 1/6 pytest: tests/ and doctests of lossguide =="
-	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra --ignore=tests/test_pdf.py
+	$(BIN)/python -m pytest tests --doctest-modules lossguide -q -ra --ignore=tests/test_pdf.py \
+	    $(WORKERS)
 
 test-notebooks: $(STAMP)
 	@echo "== 2/6 nbval: every chapter re-executed and compared cell by cell =="
-	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra
+	$(BIN)/python -m pytest --nbval --nbval-current-env book -q -ra $(WORKERS)
 
 ## make test-build: steps 3-6 alone (the strict builds and everything that reads them)
 test-build: $(STAMP)

@@ -95,7 +95,8 @@ def main():
                       f"{by['2 workers'] / by['serial']:.2f} × the serial time")
     lines += ["", "; ".join(ratios) + ". Measured "
               f"{datetime.date.today().isoformat()} on {os.cpu_count()} CPUs "
-              f"({platform.machine()}), one command after another, each alone on the machine "
+              f"({platform.machine()}), one command after another"
+              f"{', each holding the lock ' + repr(args.lock) + ' that the heavy jobs on this machine share' if args.lock else ''} "
               f"(load average {' '.join(f'{v:.2f}' for v in os.getloadavg())} at the end). "
               f"Produced by `python benchmarks/test_steps.py {' '.join(sys.argv[1:])}`."]
     text = "\n".join(lines)
