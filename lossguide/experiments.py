@@ -53,6 +53,7 @@ from .metrics import sign_accuracy  # the chapters' lg.experiments.sign_accuracy
 
 __all__ = [
     "ACTIVATIONS",
+    "BALANCED",
     "SGD",
     "TUTORIAL",
     "Activation",
@@ -61,6 +62,11 @@ __all__ = [
     "RMSprop",
     "Result",
     "Tuning",
+    "choose_learning_rates",
+    "concatenate",
+    "cross_fitted_peak",
+    "flipped_labels_fitted",
+    "flipped_labels_fitted_by_chance",
     "get",
     "names",
     "run",
@@ -302,14 +308,24 @@ def _frozen_options(value):
     return types.MappingProxyType(dict(value))
 
 
+#: The word for weights resolved from the training rows (scikit-learn's convention).
+BALANCED = "balanced"
+
+
 def _frozen_class_weight(value, targets):
-    """``class_weight`` as a read-only ``{int: float}`` mapping, checked as fit would need it."""
-    if not isinstance(value, Mapping):
-        raise TypeError(f"class_weight must be a dict {{class index: weight}}, got "
-                        f"{type(value).__name__}: {value!r}")
+    """``class_weight`` as a read-only ``{int: float}`` mapping (or ``"balanced"``), checked."""
+    if isinstance(value, str):
+        if value != BALANCED:
+            raise ValueError(f"class_weight must be a dict {{class index: weight}} or "
+                             f"{BALANCED!r}, got {value!r}")
+    elif not isinstance(value, Mapping):
+        raise TypeError(f"class_weight must be a dict {{class index: weight}} or {BALANCED!r}, "
+                        f"got {type(value).__name__}: {value!r}")
     if targets in _REGRESSION_TARGETS or targets == "multilabel":
         raise ValueError(f"class_weight needs one class per row ('01', 'pm1', 'int' or 'onehot' "
                          f"targets), got targets {targets!r}")
+    if value == BALANCED:
+        return BALANCED
     weights = {}
     for key, weight in value.items():
         if isinstance(key, (bool, np.bool_)) or not isinstance(key, numbers.Integral):
@@ -420,18 +436,22 @@ class Experiment:
         ``"multilabel"`` targets: Keras's binary accuracy, averaged over labels).
     loss_options : mapping, optional
         Keyword arguments for the loss, e.g. ``{"label_smoothing": 0.1}``; stored
-        read-only (a ``MappingProxyType``).
+        read-only (a ``MappingProxyType``).  ``{"pos_weight": "balanced"}`` ({0, 1}
+        targets) is resolved from the rows each run trains on, :math:`n_0 / n_1`
+        (:meth:`resolve`).
     extra_metrics : tuple of str, optional
         Metrics computed from the final predictions and added to ``Result.final``
         (names as in :meth:`Result.score`).
     description : str, optional
         One line for ``python -m lossguide list``.
-    class_weight : mapping, optional
+    class_weight : mapping or "balanced", optional
         ``{class index: weight}`` as ``fit(class_weight=...)`` takes it: each
         training row's loss is multiplied by its class's weight (1 for classes
         not named) and the batch loss is still divided by the number of rows
         (Keras's ``sum_over_batch_size``).  Test losses, metrics and ``final``
         are unweighted, as ``fit``'s ``val_loss`` and ``evaluate`` report them.
+        ``"balanced"``: scikit-learn's :math:`w_c = n / (K n_c)`, resolved from
+        the rows each run trains on (:meth:`resolved_class_weight`).
 
     Targets ``"multilabel"`` (a 0/1 matrix, one sigmoid unit per label) and
     ``"counts"`` (whole numbers >= 0, one column) are the later chapters'; a
@@ -465,7 +485,7 @@ class Experiment:
         default_factory=lambda: types.MappingProxyType({}), hash=False)
     extra_metrics: tuple = ()
     description: str = ""
-    class_weight: Mapping | None = dataclasses.field(default=None, hash=False)
+    class_weight: Mapping | str | None = dataclasses.field(default=None, hash=False)
 
     def __post_init__(self):
         for field in ("name", "description"):
@@ -514,6 +534,14 @@ class Experiment:
                 f"metric 'accuracy' needs class targets, got targets {self.targets!r}; use 'mse'"
             )
         object.__setattr__(self, "loss_options", _frozen_options(self.loss_options))
+        pos_weight = self.loss_options.get("pos_weight")
+        if isinstance(pos_weight, str):
+            if pos_weight != BALANCED:
+                raise ValueError(f"loss_options['pos_weight'] must be a number or {BALANCED!r}, "
+                                 f"got {pos_weight!r}")
+            if self.targets != "01":
+                raise ValueError(f"loss_options['pos_weight'] = {BALANCED!r} needs {{0, 1}} "
+                                 f"targets ('01'), got targets {self.targets!r}")
         if isinstance(self.extra_metrics, str) or not isinstance(self.extra_metrics, (tuple, list)):
             raise TypeError(f"extra_metrics must be a tuple of str, got {self.extra_metrics!r}")
         for metric in self.extra_metrics:
@@ -528,7 +556,7 @@ class Experiment:
         # MappingProxyType cannot be pickled, the plain dict inside it can.
         fields = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
         fields["loss_options"] = dict(self.loss_options)
-        if self.class_weight is not None:
+        if isinstance(self.class_weight, Mapping):
             fields["class_weight"] = dict(self.class_weight)
         return _rebuild_experiment, (fields,)
 
@@ -538,9 +566,15 @@ class Experiment:
         ``keras/src/trainers/data_adapters/data_adapter_utils.py``
         (``class_weight_to_sample_weights``): the class of a row is its argmax for
         one-hot rows, else its rounded label; a class missing from the mapping
-        weighs 1.
+        weighs 1.  A ``"balanced"`` class weight is resolved from ``y_train``
+        first (:meth:`resolved_class_weight`).
 
         .. math:: w_i = \\text{class\\_weight}[c_i]
+
+        Parameters
+        ----------
+        y_train : array_like
+            The training targets, in the experiment's encoding.
 
         Returns
         -------
@@ -556,13 +590,127 @@ class Experiment:
         >>> weighted.sample_weight([0, 1, 1])
         array([1., 4., 4.])
         """
+        weights = self.resolved_class_weight(y_train)
+        if weights is None:
+            return None
+        return np.array([float(weights.get(int(label), 1.0)) for label in _row_classes(y_train)])
+
+    def resolved_class_weight(self, y_train) -> dict | None:
+        """The class weights a run on ``y_train`` uses, as a plain ``{class: weight}`` dict.
+
+        A mapping is returned as it is; ``"balanced"`` becomes scikit-learn's
+        ``compute_class_weight("balanced", ...)`` over the classes present in
+        ``y_train`` (one-hot rows: their argmax):
+
+        .. math:: w_c = \\frac{n}{K\\, n_c}
+
+        with :math:`n` rows, :math:`K` classes and :math:`n_c` rows of class
+        :math:`c`.  Every class then carries the same total weight :math:`n / K`.
+
+        Parameters
+        ----------
+        y_train : array_like
+            The training targets, in the experiment's encoding.
+
+        Returns
+        -------
+        dict or None
+            ``{int: float}``, or ``None`` without a ``class_weight``.
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``y_train`` is not numeric or empty.
+
+        Examples
+        --------
+        >>> from lossguide import experiments
+        >>> e = experiments.get("imbalanced/binary_crossentropy_class_weight")
+        >>> e.class_weight
+        'balanced'
+        >>> e.resolved_class_weight([0, 0, 0, 1])
+        {0: 0.6666666666666666, 1: 2.0}
+        """
         if self.class_weight is None:
             return None
-        y = np.asarray(y_train, dtype=np.float64)
-        if y.ndim > 1:
-            y = y.argmax(axis=-1) if y.shape[-1] != 1 else y[..., 0]
-        labels = np.round(y).astype(np.int32)
-        return np.array([float(self.class_weight.get(int(label), 1.0)) for label in labels])
+        if isinstance(self.class_weight, Mapping):
+            return dict(self.class_weight)
+        from sklearn.utils.class_weight import compute_class_weight
+
+        labels = _row_classes(y_train)
+        classes = np.unique(labels)
+        weights = compute_class_weight(BALANCED, classes=classes, y=labels)
+        return {int(c): float(w) for c, w in zip(classes, weights)}
+
+    def resolved_loss_options(self, y_train) -> dict:
+        """The loss options a run on ``y_train`` uses: ``"balanced"`` ``pos_weight`` as a number.
+
+        .. math:: \\text{pos\\_weight} = \\frac{n_0}{n_1}
+
+        with :math:`n_0` negative and :math:`n_1` positive training rows: the
+        positives' summed weight then equals the negatives'.
+
+        Parameters
+        ----------
+        y_train : array_like
+            The training targets ({0, 1}).
+
+        Returns
+        -------
+        dict
+            A plain copy of :attr:`loss_options`, resolved.
+
+        Raises
+        ------
+        ValueError
+            If ``pos_weight`` is ``"balanced"`` and ``y_train`` has no positive row.
+
+        Examples
+        --------
+        >>> from lossguide import experiments
+        >>> e = experiments.get("imbalanced/weighted_binary_crossentropy")
+        >>> dict(e.loss_options), e.resolved_loss_options([0, 0, 0, 1, 0, 1])
+        ({'pos_weight': 'balanced'}, {'pos_weight': 2.0})
+        """
+        options = dict(self.loss_options)
+        if options.get("pos_weight") == BALANCED:
+            labels = _row_classes(y_train)
+            n_positive = int((labels == 1).sum())
+            if n_positive == 0:
+                raise ValueError("loss_options['pos_weight'] = 'balanced' needs at least one "
+                                 "positive row in y_train, got none")
+            options["pos_weight"] = int((labels == 0).sum()) / n_positive
+        return options
+
+    def resolve(self, y_train) -> Experiment:
+        """This experiment with its ``"balanced"`` weights as the numbers for ``y_train``.
+
+        What :func:`run` trains (and what ``Result.experiment`` holds): the
+        class weights of :meth:`resolved_class_weight` and the loss options of
+        :meth:`resolved_loss_options`; name and everything else unchanged.  An
+        experiment with nothing to resolve is returned as it is.
+
+        Parameters
+        ----------
+        y_train : array_like
+            The training targets.
+
+        Returns
+        -------
+        Experiment
+            With a ``{class: weight}`` mapping and numeric ``pos_weight``, or itself.
+
+        Examples
+        --------
+        >>> from lossguide import experiments
+        >>> e = experiments.get("imbalanced/binary_crossentropy_class_weight")
+        >>> dict(e.resolve([0, 0, 0, 1]).class_weight)
+        {0: 0.6666666666666666, 1: 2.0}
+        """
+        if self.class_weight != BALANCED and self.loss_options.get("pos_weight") != BALANCED:
+            return self
+        return dataclasses.replace(self, class_weight=self.resolved_class_weight(y_train),
+                                   loss_options=self.resolved_loss_options(y_train))
 
     # Read access to the network's fields, as chapters write them.
     @property
@@ -644,7 +792,9 @@ class Experiment:
         -------
         keras.Sequential
             Compiled with this experiment's loss, optimizer and metric
-            (:meth:`keras_metric`).
+            (:meth:`keras_metric`); a ``"balanced"`` ``pos_weight`` is resolved
+            from the problem's own training rows (``Result.experiment`` holds the
+            value its run used).
         """
         import keras
 
@@ -662,11 +812,27 @@ class Experiment:
         from ._engine import resolve_loss
 
         loss = resolve_loss(self.loss)  # lossguide.keras_losses first, then keras.losses
-        if self.loss_options:
-            loss = functools.partial(loss, **self.loss_options)
+        options = self.resolved_loss_options(self.data().y_train) \
+            if self.loss_options.get("pos_weight") == BALANCED else dict(self.loss_options)
+        if options:
+            loss = functools.partial(loss, **options)
             loss.__name__ = self.name.split("/")[-1]
         model.compile(loss=loss, optimizer=self.optimizer.keras(), metrics=[self.keras_metric()])
         return model
+
+
+def _row_classes(y_train):
+    """Each training row's class as ``fit`` reads it: argmax of one-hot rows, else rounded."""
+    try:
+        y = np.asarray(y_train, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"y_train must be an array of numbers, got {type(y_train).__name__}") \
+            from None
+    if y.size == 0:
+        raise ValueError("y_train must hold at least one row, got none")
+    if y.ndim > 1:
+        y = y.argmax(axis=-1) if y.shape[-1] != 1 else y[..., 0]
+    return np.round(y).astype(np.int64)
 
 
 def _rebuild_experiment(fields):
@@ -808,6 +974,67 @@ def _digits_mlp(loss, description):
     )
 
 
+def _imbalance_mlp(problem, name, loss, *, targets, output_units, output_activation,
+                   description, loss_options=None, class_weight=None):
+    # The imbalance chapter's network: Dense(32, relu) -> output, RMSprop; the rare-positive
+    # problem 25 epochs of batch 128 (about 1,100 updates), the small ones 20 of batch 64.
+    # The learning rates are starting points: the chapter chooses each on validation rows.
+    binary = problem == "imbalanced"
+    return Experiment(
+        name=f"{problem}/{name}", problem=problem, targets=targets,
+        network=Network(hidden_units=32, hidden_activation="relu", initializer="he_uniform",
+                        output_units=output_units, output_activation=output_activation),
+        loss=loss, optimizer=RMSprop(learning_rate=0.01 if binary else 0.003),
+        epochs=25 if binary else 20, batch_size=128 if binary else 64, metric="accuracy",
+        loss_options=loss_options or {}, class_weight=class_weight, description=description,
+    )
+
+
+def _imbalance_experiments():
+    rare = functools.partial(_imbalance_mlp, "imbalanced", targets="01", output_units=1,
+                             output_activation="sigmoid")
+    blobs = functools.partial(_imbalance_mlp, "imbalanced_blobs", targets="onehot",
+                              output_units=4, output_activation="softmax")
+    multilabel = functools.partial(_imbalance_mlp, "multilabel", targets="multilabel",
+                                   output_units=6)
+    cells = [
+        rare("binary_crossentropy", "binary_crossentropy",
+             description="2 % positives: plain BCE"),
+        rare("binary_crossentropy_class_weight", "binary_crossentropy", class_weight=BALANCED,
+             description="2 % positives: BCE, class_weight 'balanced', n / (2 n_c)"),
+        rare("weighted_binary_crossentropy", "weighted_binary_crossentropy",
+             output_activation="linear", loss_options={"pos_weight": BALANCED},
+             description="2 % positives: BCE on logits, pos_weight n_neg / n_pos"),
+        rare("binary_focal_crossentropy_g2", "binary_focal_crossentropy",
+             loss_options={"gamma": 2.0},
+             description="2 % positives: focal gamma=2, Keras default (alpha unused)"),
+    ]
+    for alpha in (0.25, 0.75):  # gamma = 0 is the alpha-weighted BCE (Keras's focal: NaN gradient)
+        cells.append(rare(f"binary_crossentropy_alpha{alpha}", "binary_crossentropy",
+                          class_weight={0: 1 - alpha, 1: alpha},
+                          description=f"2 % positives: focal gamma=0 alpha={alpha} (weighted BCE)"))
+    for alpha in (0.25, 0.75):
+        cells.append(rare(f"binary_focal_crossentropy_g2_a{alpha}", "binary_focal_crossentropy",
+                          loss_options={"gamma": 2.0, "alpha": alpha,
+                                        "apply_class_balancing": True},
+                          description=f"2 % positives: focal gamma=2 alpha={alpha}, balancing on"))
+    cells += [
+        blobs("categorical_crossentropy", "categorical_crossentropy",
+              description="one class of four 80 %: cross-entropy"),
+        blobs("categorical_crossentropy_class_weight", "categorical_crossentropy",
+              class_weight=BALANCED,
+              description="one class of four 80 %: CE, class_weight 'balanced'"),
+        blobs("categorical_focal_crossentropy", "categorical_focal_crossentropy",
+              description="one class of four 80 %: categorical focal loss"),
+        multilabel("binary_crossentropy", "binary_crossentropy", output_activation="sigmoid",
+                   description="six labels (48 % to 3 %): a sigmoid and BCE per label"),
+        multilabel("categorical_crossentropy", "categorical_crossentropy",
+                   output_activation="softmax",
+                   description="six labels: softmax + CCE over them, the wrong pairing"),
+    ]
+    return cells
+
+
 def _registry():
     regression = functools.partial(_tutorial_mlp, "regression", output_activation="linear",
                                    targets="real")
@@ -843,6 +1070,7 @@ def _registry():
                   description="pitfall: BCE on a 3-class softmax; argmax vs binary accuracy"),
         _digits_mlp("mean_squared_error", "MNIST question's net on digits: MSE on softmax"),
         _digits_mlp("categorical_crossentropy", "MNIST question's net on digits: cross-entropy"),
+        *_imbalance_experiments(),
     ]
     return {experiment.name: experiment for experiment in experiments}
 
@@ -876,7 +1104,7 @@ def names() -> list[str]:
     >>> experiments.names()[:2]
     ['regression/mean_squared_error', 'regression/mean_squared_logarithmic_error']
     >>> len(experiments.names())
-    19
+    32
     """
     return list(_EXPERIMENTS)
 
@@ -1331,6 +1559,9 @@ def _train(jobs, seeds, epochs, progress, share_graph=False):
 
     calls = {}
     for position, (experiment, data) in enumerate(jobs):
+        # "balanced" weights become the numbers for these training rows, before the engine
+        # binds the loss options and weights the rows
+        experiment = experiment.resolve(data.y_train)
         n_epochs = experiment.epochs if epochs is None else epochs
         key = (_engine.call_key(experiment), n_epochs, _fingerprint(data.x_train),
                _fingerprint(data.x_test))
@@ -1471,6 +1702,75 @@ def _check_rates(learning_rates):
     return rates
 
 
+def concatenate(results) -> Result:
+    """One :class:`Result` holding the seeds of several runs of the same experiment.
+
+    For seeds trained in separate calls (e.g. the seeds that chose a learning
+    rate, then more seeds at that rate): history, final scores and weights are
+    stacked in the order given, so the result reads as if one :func:`run` had
+    trained every seed (a seed's numbers do not depend on the seeds beside it).
+
+    .. math:: \\text{seeds} = s^{(1)} \\cup s^{(2)} \\cup \\dots, \\quad
+              \\text{disjoint}
+
+    Parameters
+    ----------
+    results : sequence of Result
+        The same experiment (equal records), trained on the same data for the
+        same number of epochs, on disjoint seeds.
+
+    Returns
+    -------
+    Result
+        Every seed, in the order of ``results``, of the first result's experiment and data.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an entry that is not a Result, or results that differ in experiment,
+        data or epochs, or share a seed.
+
+    Examples
+    --------
+    >>> from lossguide import experiments
+    >>> a = experiments.run("circles/hinge", seeds=[0, 1], epochs=2)
+    >>> b = experiments.run("circles/hinge", seeds=[2], epochs=2)
+    >>> both = experiments.concatenate([a, b])
+    >>> both.seeds, both.final.shape, both.predict(both.data.x_test).shape
+    ((0, 1, 2), (3, 4), (3, 500, 1))
+    """
+    if isinstance(results, Result) or not isinstance(results, (list, tuple)) or not results:
+        raise TypeError(f"results must be a non-empty list of Result, got {results!r}")
+    for position, result in enumerate(results):
+        if not isinstance(result, Result):
+            raise TypeError(f"results[{position}] must be a Result, got "
+                            f"{type(result).__name__}: {result!r}")
+    first = results[0]
+    for position, result in enumerate(results[1:], start=1):
+        if result.experiment != first.experiment:
+            raise ValueError(f"results[{position}] trained {result.experiment.name!r}, "
+                             f"results[0] {first.experiment.name!r} (or other settings): "
+                             "only runs of one experiment can be concatenated")
+        if result.epochs != first.epochs:
+            raise ValueError(f"results[{position}] trained {result.epochs} epochs, "
+                             f"results[0] {first.epochs}")
+        same_data = result.data is first.data or all(
+            np.array_equal(getattr(result.data, part), getattr(first.data, part))
+            for part in ("x_train", "y_train", "x_test", "y_test"))
+        if not same_data:
+            raise ValueError(f"results[{position}] was trained on other data than results[0]")
+    seeds = [seed for result in results for seed in result.seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"results must have disjoint seeds, got {seeds}")
+    columns = ["train_loss", "test_loss", f"train_{first.metric}", f"test_{first.metric}"]
+    histories = [result.history[columns].to_numpy().reshape(len(result.seeds), result.epochs, 4)
+                 .transpose(1, 0, 2) for result in results]
+    return Result(first.experiment, seeds, np.concatenate(histories, axis=1),
+                  np.concatenate([result.final[columns].to_numpy() for result in results]),
+                  [np.concatenate(parts) for parts in zip(*(r._weights for r in results))],
+                  data=first.data)
+
+
 # ---------------------------------------------------------------------------
 # Fair step sizes
 
@@ -1600,3 +1900,322 @@ def tune_learning_rate(name_or_experiment, learning_rates, seeds=range(10), *, d
     table["chosen"] = table.index == best
     chosen = with_learning_rate(experiment, best)
     return Tuning(chosen, best, table, f"test_{metric}", run(chosen, seeds, data=full))
+
+
+def choose_learning_rates(experiments, learning_rates, data, score, seeds=range(10), *,
+                          tuning_seeds=None):
+    """Choose each experiment's learning rate by any held-out score, and train more seeds there.
+
+    Every experiment is trained at every one of its rates on ``data``, for the
+    first ``tuning_seeds`` seeds, in one :func:`run_grid` per list of rates;
+    each seed's outputs on ``data.x_test`` (held-out rows, e.g. a
+    :func:`~lossguide.datasets.validation_split`) are scored by
+    ``score(data.y_test, outputs)``, higher is better, and the rate with the
+    best mean is kept.  A rate at which any seed's outputs are not finite is
+    never chosen.  The other seeds are then trained at the chosen rate and
+    joined to the tuning seeds' run (:func:`concatenate`).
+
+    .. math:: \\eta^\\ast_e = \\arg\\max_{\\eta \\in H_e} \\frac1K
+              \\sum_{k=1}^{K} s\\big(y, f_{e,\\eta,k}(x)\\big)
+
+    No refit: the chosen models are trained on ``data``'s training rows, and
+    are meant to be scored on rows none of this saw (``Result.predict`` on the
+    real test rows).  Unlike :func:`tune_learning_rate` (one experiment, a
+    metric of :meth:`Result.score`, a final run on the full data), the score
+    is any function of the outputs, e.g. average precision.
+
+    Parameters
+    ----------
+    experiments : mapping of str to Experiment or str
+        ``{label: experiment}``; the labels key the results.
+    learning_rates : sequence of float, or mapping of label to sequence of float
+        One grid for every experiment, or one per label.
+    data : lossguide.datasets.Split or mapping of label to Split
+        Trained on its training rows; its test rows choose the rate.  One split
+        for every experiment, or one per label (e.g. targets encoded for each loss).
+    score : callable
+        ``score(y_true, outputs) -> float`` for one seed's ``(n, outputs)``
+        network outputs; higher is better.
+    seeds : iterable of int, default range(10)
+        Every seed the chosen models are trained for.
+    tuning_seeds : int, optional
+        How many of the leading ``seeds`` choose the rate (by default all of
+        them, and no second run).
+
+    Returns
+    -------
+    results : dict
+        ``{label: Result}`` at the chosen rate, every seed, in ``seeds`` order.
+    tables : dict
+        ``{label: pandas.Series}``: the mean held-out score by rate (NaN where
+        a seed's outputs were not finite).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad arguments (named in the message), or when every rate of an
+        experiment gave non-finite outputs.
+
+    See Also
+    --------
+    tune_learning_rate : One experiment, by a metric of :meth:`Result.score`, refit on all rows.
+    concatenate : How the tuning seeds and the other seeds become one Result.
+
+    Examples
+    --------
+    >>> from lossguide import datasets, experiments, metrics
+    >>> held_out = datasets.validation_split(datasets.circles())
+    >>> results, tables = experiments.choose_learning_rates(
+    ...     {"BCE": "circles/binary_crossentropy"}, [0.01, 0.03], held_out,
+    ...     lambda y, output: metrics.roc_auc(y, output[:, 0]), seeds=[0, 1, 2],
+    ...     tuning_seeds=2)
+    >>> results["BCE"].seeds, list(tables["BCE"].index)
+    ((0, 1, 2), [0.01, 0.03])
+    >>> results["BCE"].experiment.optimizer.learning_rate == float(tables["BCE"].idxmax())
+    True
+    """
+    import pandas as pd
+
+    if not isinstance(experiments, Mapping) or not experiments:
+        raise TypeError(f"experiments must be a non-empty dict {{label: experiment}}, got "
+                        f"{experiments!r}")
+    experiments = {label: _experiment_from(e) for label, e in experiments.items()}
+    if isinstance(learning_rates, Mapping):
+        missing = [label for label in experiments if label not in learning_rates]
+        if missing:
+            raise ValueError(f"learning_rates has no grid for {missing}; it has "
+                             f"{list(learning_rates)}")
+        grids = {label: _check_rates(learning_rates[label]) for label in experiments}
+    else:
+        rates = _check_rates(learning_rates)
+        grids = {label: rates for label in experiments}
+    if isinstance(data, Mapping):
+        missing = [label for label in experiments if label not in data]
+        if missing:
+            raise ValueError(f"data has no split for {missing}; it has {list(data)}")
+        splits = {label: data[label] for label in experiments}
+    else:
+        splits = {label: data for label in experiments}
+    for label, split in splits.items():
+        if not isinstance(split, datasets.Split):
+            raise TypeError(f"data must be a lossguide.datasets.Split (or one per label), got "
+                            f"{type(split).__name__} for {label!r}")
+    if not callable(score):
+        raise TypeError(f"score must be a function score(y_true, outputs), got "
+                        f"{type(score).__name__}: {score!r}")
+    seeds = _check_seeds(seeds)
+    if tuning_seeds is None:
+        tuning_seeds = len(seeds)
+    _check_positive_int(tuning_seeds, "tuning_seeds")
+    if tuning_seeds > len(seeds):
+        raise ValueError(f"tuning_seeds must be at most the {len(seeds)} seeds, got {tuning_seeds}")
+    tuning, rest = seeds[:tuning_seeds], seeds[tuning_seeds:]
+    by_name = {experiment.name: splits[label] for label, experiment in experiments.items()}
+    groups, grid = {}, {}
+    for label, experiment in experiments.items():  # one run_grid per list of rates
+        groups.setdefault(tuple(grids[label]), []).append(experiment)
+    for group_rates, members in groups.items():
+        grid.update(run_grid(members, tuning, learning_rates=list(group_rates), data=by_name))
+    tables, best = {}, {}
+    for label, experiment in experiments.items():
+        means, split = {}, splits[label]
+        for rate in grids[label]:
+            outputs = grid[experiment.name, rate].predict(split.x_test)
+            finite = np.isfinite(outputs).all()  # a non-finite seed rules its rate out
+            means[rate] = (np.mean([score(split.y_test, output) for output in outputs])
+                           if finite else np.nan)
+        tables[label] = pd.Series(means)
+        if tables[label].isna().all():
+            raise ValueError(f"every learning rate in {grids[label]} gave non-finite outputs "
+                             f"for {label!r}")
+        best[label] = float(tables[label].idxmax())
+    if not rest:
+        return {label: grid[e.name, best[label]] for label, e in experiments.items()}, tables
+    at_rate = {label: with_learning_rate(e, best[label]) for label, e in experiments.items()}
+    more = run_grid(list(at_rate.values()), rest,
+                    data={e.name: splits[label] for label, e in at_rate.items()}).values()
+    results = {label: concatenate([grid[e.name, best[label]], second])
+               for (label, e), second in zip(experiments.items(), more)}
+    return results, tables
+
+
+# ---------------------------------------------------------------------------
+# Label noise: how much of it a network fits, and when to stop
+
+
+def _noisy_split(result):
+    if not isinstance(result, Result):
+        raise TypeError(f"result must be a Result, got {type(result).__name__}")
+    data = result.data
+    if data.noise is None:
+        raise ValueError(f"result of {result.experiment.name!r} was trained on clean labels "
+                         "(data.noise is None): use lossguide.datasets.flip_labels")
+    if result.experiment.targets not in ("int", "onehot"):
+        raise ValueError(f"result must have class targets ('int' or 'onehot'), got "
+                         f"{result.experiment.targets!r}")
+    return data
+
+
+def _class_indices(y, targets):
+    y = np.asarray(y)
+    return y if targets == "int" else y.argmax(axis=1)
+
+
+def flipped_labels_fitted(result):
+    """Per seed, the share of the flipped training rows predicted as their given, wrong label.
+
+    How much of the label noise the network has fitted (memorised): over the
+    rows :math:`F` whose label :func:`~lossguide.datasets.flip_labels` changed,
+
+    .. math:: m_k = \\frac{1}{|F|} \\sum_{i \\in F} [\\hat y_{k,i} = \\tilde y_i]
+
+    with :math:`\\tilde y_i` the label it was trained on and
+    :math:`\\hat y_{k,i}` seed :math:`k`'s predicted class (argmax).  Compare it
+    with :func:`flipped_labels_fitted_by_chance`.
+
+    Parameters
+    ----------
+    result : Result
+        Trained on a split with flipped labels (``result.data.noise`` set) and
+        ``"int"`` or ``"onehot"`` targets.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by seed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a result that is not a Result, or was trained on clean labels or
+        without class targets.
+
+    Examples
+    --------
+    >>> from lossguide import datasets, experiments
+    >>> noisy = datasets.flip_labels(datasets.blobs(), 0.4)
+    >>> result = experiments.run("blobs/sparse_categorical_crossentropy", [0, 1], epochs=2,
+    ...                          data=noisy)
+    >>> fitted = experiments.flipped_labels_fitted(result)
+    >>> list(fitted.index), bool(((0 <= fitted) & (fitted <= 1)).all())
+    ([0, 1], True)
+    """
+    import pandas as pd
+
+    data = _noisy_split(result)
+    given = _class_indices(data.y_train, data.targets)
+    flipped = data.noise.flipped
+    predicted = result.predict_classes(data.x_train)  # (seeds, rows)
+    hits = predicted[:, flipped] == given[flipped]
+    return pd.Series(hits.mean(axis=1), index=pd.Index(result.seeds, name="seed"))
+
+
+def flipped_labels_fitted_by_chance(result):
+    """Per seed, the share :func:`flipped_labels_fitted` would find by accident.
+
+    A flipped row the network gets wrong against its *true* label matches the
+    given wrong label by chance :math:`1/(K - 1)` (K classes; exact for
+    symmetric noise):
+
+    .. math:: c_k = \\frac{1}{K - 1}\\,\\frac{1}{|F|}
+              \\sum_{i \\in F} [\\hat y_{k,i} \\ne y_i]
+
+    Parameters
+    ----------
+    result : Result
+        As for :func:`flipped_labels_fitted`.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by seed.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`flipped_labels_fitted`.
+
+    Examples
+    --------
+    >>> from lossguide import datasets, experiments
+    >>> noisy = datasets.flip_labels(datasets.blobs(), 0.4)
+    >>> result = experiments.run("blobs/sparse_categorical_crossentropy", [0], epochs=2,
+    ...                          data=noisy)
+    >>> float(experiments.flipped_labels_fitted_by_chance(result).iloc[0]) <= 0.5
+    True
+    """
+    import pandas as pd
+
+    data = _noisy_split(result)
+    true = _class_indices(data.noise.y_clean, data.targets)
+    flipped = data.noise.flipped
+    wrong = result.predict_classes(data.x_train)[:, flipped] != true[flipped]
+    k = result.experiment.output_units
+    return pd.Series(wrong.mean(axis=1) / (k - 1), index=pd.Index(result.seeds, name="seed"))
+
+
+def cross_fitted_peak(result, column=None):
+    """Each seed's score at the epoch where the *other* half of the seeds peaks on average.
+
+    Two-fold cross-fitting of early stopping: the seeds are split in two halves
+    (in increasing seed order, the first ``K // 2`` and the rest); for each
+    half the epoch is the one with the best mean ``column`` over the other half,
+
+    .. math:: e_A = \\arg\\max_e \\frac{1}{|B|} \\sum_{k \\in B} h_k(e), \\qquad
+              \\text{peak}_k = h_k(e_A) \\ (k \\in A),
+
+    so no seed's value is chosen on its own curve (which would be optimistic).
+    Ties go to the earliest epoch.
+
+    Parameters
+    ----------
+    result : Result
+        At least 2 seeds.
+    column : str, optional
+        A column of ``result.history`` where higher is better; default
+        ``"test_<metric>"`` for an accuracy experiment.
+
+    Returns
+    -------
+    values : pandas.Series
+        One value per seed, sorted by seed.
+    epochs : list of int
+        The epoch used for the first half, then for the second.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a result that is not a Result, one seed, an unknown column, or an
+        MSE experiment without a ``column``.
+
+    Examples
+    --------
+    >>> from lossguide import experiments
+    >>> result = experiments.run("blobs/categorical_crossentropy", [0, 1, 2, 3], epochs=3)
+    >>> values, epochs = experiments.cross_fitted_peak(result)
+    >>> list(values.index), all(1 <= e <= 3 for e in epochs)
+    ([0, 1, 2, 3], True)
+    """
+    import pandas as pd
+
+    if not isinstance(result, Result):
+        raise TypeError(f"result must be a Result, got {type(result).__name__}")
+    if len(result.seeds) < 2:
+        raise ValueError(f"result must have at least 2 seeds to cross-fit, got {len(result.seeds)}")
+    if column is None:
+        if result.metric != "accuracy":
+            raise ValueError(f"column is needed for a {result.metric!r} experiment (higher must be "
+                             "better), e.g. column='test_accuracy'")
+        column = "test_accuracy"
+    if column not in result.history.columns or column in ("seed", "epoch"):
+        raise ValueError(f"column must be one of {list(result.history.columns[2:])}, got "
+                         f"{column!r}")
+    curves = result.history.pivot(index="epoch", columns="seed", values=column)
+    order = list(curves.columns)
+    halves = (order[: len(order) // 2], order[len(order) // 2:])
+    values, epochs = {}, []
+    for own, other in (halves, halves[::-1]):
+        epoch = int(curves[other].mean(axis=1).idxmax())
+        epochs.append(epoch)
+        values.update({seed: curves.loc[epoch, seed] for seed in own})
+    return pd.Series(values).sort_index(), epochs

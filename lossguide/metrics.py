@@ -46,7 +46,8 @@ Imbalance and multi-label scorers
     Checked wrappers of scikit-learn (nothing re-implemented):
     :func:`average_precision`, :func:`roc_auc`, :func:`f1_at_threshold`,
     :func:`recall_at_threshold`, :func:`best_threshold` (choose it on validation
-    data), :func:`balanced_accuracy`, :func:`per_class_recall`,
+    data), :func:`binary_report` (all of them for several models at once, the
+    threshold chosen on validation rows), :func:`balanced_accuracy`, :func:`per_class_recall`,
     :func:`subset_accuracy` (whose notes show why element-wise accuracy is
     inflated for rare labels).  A score equal to a threshold is positive
     (``s >= t``), as in scikit-learn's curves.  scikit-learn, SciPy's optimiser
@@ -75,6 +76,7 @@ __all__ = [
     "balanced_accuracy",
     "best_threshold",
     "binary_accuracy",
+    "binary_report",
     "brier_score",
     "categorical_accuracy",
     "decision_rule",
@@ -1416,7 +1418,7 @@ def recall_at_threshold(y_true, y_score, threshold, *, average="binary") -> floa
 _THRESHOLD_METRICS = ("f1", "balanced_accuracy")
 
 
-def _best_binary_threshold(truth, score, metric):
+def _best_binary_threshold(truth, score, metric, midpoint=False):
     if not truth.any() or truth.all():
         raise ValueError(f"best_threshold needs both classes in y_true, got only {int(truth[0])}s")
     if metric == "f1":
@@ -1435,10 +1437,15 @@ def _best_binary_threshold(truth, score, metric):
         values = (1.0 + true_positive[keep] - false_positive[keep]) / 2.0
         thresholds = thresholds[keep]
     best = np.flatnonzero(values == values.max())
-    return float(thresholds[best].min())  # ties: the lowest threshold, the one with most recall
+    threshold = float(thresholds[best].min())  # ties: the lowest threshold, the most recall
+    if midpoint:
+        lower = score[score < threshold]
+        if lower.size:
+            return float((lower.max() + threshold) / 2)
+    return threshold
 
 
-def best_threshold(y_true, y_score, *, metric="f1") -> float | np.ndarray:
+def best_threshold(y_true, y_score, *, metric="f1", midpoint=False) -> float | np.ndarray:
     """The threshold on ``y_score`` that maximises F1 (or balanced accuracy) on the data given.
 
     .. math:: \\hat t = \\arg\\max_{t \\in \\{s_i\\}} F_1\\bigl([s \\ge t]\\bigr)
@@ -1458,6 +1465,12 @@ def best_threshold(y_true, y_score, *, metric="f1") -> float | np.ndarray:
     metric : {"f1", "balanced_accuracy"}, default "f1"
         Balanced accuracy :math:`(\\mathrm{TPR} + \\mathrm{TNR})/2` is Youden's
         :math:`J` shifted.
+    midpoint : bool, default False
+        Return the cut halfway between the best threshold :math:`s_{(j)}` and the
+        next lower observed score, :math:`(s_{(j-1)} + s_{(j)})/2`: the same split
+        of the rows given, for ``s > t`` and ``s >= t`` alike, and a cut that
+        does not sit on a training score (the best threshold itself when no
+        score is lower).
 
     Returns
     -------
@@ -1475,19 +1488,135 @@ def best_threshold(y_true, y_score, *, metric="f1") -> float | np.ndarray:
     0.3
     >>> best_threshold([0, 0, 1, 1, 1], [0.2, 0.6, 0.55, 0.9, 0.3], metric="balanced_accuracy")
     0.3
+    >>> best_threshold([0, 0, 1, 1, 1], [0.2, 0.6, 0.55, 0.9, 0.3], midpoint=True)
+    0.25
     """
     if not isinstance(metric, str) or metric not in _THRESHOLD_METRICS:
         raise ValueError(f"metric must be one of {list(_THRESHOLD_METRICS)}, got {metric!r}")
+    if not isinstance(midpoint, bool):
+        raise TypeError(f"midpoint must be True or False, got {midpoint!r}")
     truth, score, kind = _binary_or_multilabel(y_true, y_score, "best_threshold")
     if kind == "binary":
-        return _best_binary_threshold(truth, score, metric)
+        return _best_binary_threshold(truth, score, metric, midpoint)
     thresholds = []
     for j in range(truth.shape[1]):
         try:
-            thresholds.append(_best_binary_threshold(truth[:, j], score[:, j], metric))
+            thresholds.append(_best_binary_threshold(truth[:, j], score[:, j], metric, midpoint))
         except ValueError as error:
             raise ValueError(f"label column {j}: {error}") from None
     return np.array(thresholds)
+
+
+def _score_stack(scores, n_rows, name):
+    """Scores as ``(K, n)``: one scorer ``(n,)`` / ``(n, 1)``, or K of them ``(K, n)`` / ``(K, n, 1)``."""
+    array = as_float_array(scores, name)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    elif array.ndim == 2 and array.shape == (n_rows, 1):
+        array = array[:, 0]
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != n_rows:
+        raise ValueError(f"{name} must have shape (n,), (n, 1), (K, n) or (K, n, 1) with n = "
+                         f"{n_rows} rows, got {np.shape(scores)}")
+    return array
+
+
+def binary_report(y_validation, score_validation, y_test, score_test, *, from_logits=False,
+                  metric="f1", index=None):
+    """Test scores of binary scorers, each with its threshold chosen on validation rows.
+
+    Per scorer (e.g. one seed of a trained network): the threshold-free scores on the
+    test rows, the threshold with the best ``metric`` on the validation rows
+    (:func:`best_threshold`) and the test scores at it and at 0.5:
+
+    .. math::
+
+        \\hat t = \\arg\\max_t F_1^{\\text{val}}(t), \\qquad
+        F_1 = \\frac{2PR}{P + R}, \\quad
+        \\text{Brier} = \\frac1n\\sum_i (p_i - y_i)^2
+
+    Every score is scikit-learn's, through this module's checked wrappers
+    (:func:`average_precision`, :func:`roc_auc`, :func:`f1_at_threshold`,
+    :func:`recall_at_threshold`, :func:`brier_score`); ``accuracy`` is at
+    :math:`p > 0.5`.
+
+    Parameters
+    ----------
+    y_validation : array_like
+        {0, 1} labels ``(n_val,)`` of the rows that choose the threshold.
+    score_validation : array_like
+        ``(n_val,)`` for one scorer, ``(K, n_val)`` (or ``(K, n_val, 1)``, as
+        ``Result.predict`` returns) for K.
+    y_test : array_like
+        {0, 1} labels ``(n,)`` of the rows that are scored.
+    score_test : array_like
+        ``(n,)``, or ``(K, n)`` / ``(K, n, 1)``: the same K scorers.
+    from_logits : bool, default False
+        Scores are logits: :math:`p = \\sigma(z)` first.
+    metric : {"f1", "balanced_accuracy"}, default "f1"
+        What the threshold maximises on the validation rows.
+    index : pandas.Index or sequence, optional
+        The rows' labels (e.g. ``pandas.Index(result.seeds, name="seed")``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scorer; columns ``accuracy``, ``AP``, ``ROC-AUC``,
+        ``threshold``, ``F1`` and ``recall`` (at the threshold), ``recall at
+        0.5``, ``mean p``, ``Brier``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For scores of the wrong shape, K that differ between the two splits, an
+        ``index`` of the wrong length, ``from_logits`` not a bool, or as the
+        scorers do (labels not {0, 1}, one class only).
+
+    See Also
+    --------
+    best_threshold : The threshold rule.
+    lossguide.experiments.Result.predict : The ``(K, n, 1)`` outputs of K seeds.
+
+    Examples
+    --------
+    >>> report = binary_report([0, 1, 0, 1], [[0.1, 0.7, 0.4, 0.6], [0.3, 0.8, 0.2, 0.9]],
+    ...                        [0, 1, 1, 0], [[0.2, 0.8, 0.3, 0.1], [0.6, 0.9, 0.85, 0.2]])
+    >>> report[["threshold", "F1", "recall", "recall at 0.5"]].round(3)
+       threshold     F1  recall  recall at 0.5
+    0        0.6  0.667     0.5            0.5
+    1        0.8  1.000     1.0            1.0
+    """
+    import pandas as pd
+
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+    truth_validation = as_float_array(y_validation, "y_validation").reshape(-1)
+    truth = as_float_array(y_test, "y_test").reshape(-1)
+    validation = _score_stack(score_validation, len(truth_validation), "score_validation")
+    test = _score_stack(score_test, len(truth), "score_test")
+    if len(validation) != len(test):
+        raise ValueError(f"score_validation and score_test must hold the same number of scorers, "
+                         f"got {len(validation)} and {len(test)}")
+    if index is not None and len(index) != len(test):
+        raise ValueError(f"index must have one label per scorer ({len(test)}), got {len(index)}")
+    if from_logits:
+        validation, test = expit(validation), expit(test)
+    rows = []
+    for p_validation, p in zip(validation, test):
+        threshold = best_threshold(truth_validation, p_validation, metric=metric)
+        rows.append({
+            "accuracy": np.mean((p > 0.5) == truth),
+            "AP": average_precision(truth, p),
+            "ROC-AUC": roc_auc(truth, p),
+            "threshold": threshold,
+            "F1": f1_at_threshold(truth, p, threshold),
+            "recall": recall_at_threshold(truth, p, threshold),
+            "recall at 0.5": recall_at_threshold(truth, p, 0.5),
+            "mean p": p.mean(),
+            "Brier": brier_score(truth, p),
+        })
+    return pd.DataFrame(rows, index=index)
 
 
 def _class_predictions(y_true, y_pred, function):

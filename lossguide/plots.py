@@ -20,8 +20,10 @@ __all__ = [
     "STYLE",
     "compare_bars",
     "decision_boundary",
+    "grouped_bars",
     "learning_curves",
     "loss_vs_prediction",
+    "precision_recall",
     "reliability_diagram",
     "use_style",
 ]
@@ -653,3 +655,184 @@ def reliability_diagram(y_true, y_prob, *, n_bins=15, ax=None, label=None, view=
     if title is not None:
         diagram.set_title(title)
     return diagram, counts
+
+
+def _colours_for(labels, colours):
+    """``{label: colour}``: the mapping given (it must name every label), else Okabe-Ito in order."""
+    if colours is None:
+        return {label: OKABE_ITO[i % len(OKABE_ITO)] for i, label in enumerate(labels)}
+    if not hasattr(colours, "items"):
+        raise TypeError(f"colours must be a mapping of label to colour, got "
+                        f"{type(colours).__name__}")
+    missing = [label for label in labels if label not in colours]
+    if missing:
+        raise ValueError(f"colours has no colour for {missing}; it has {list(colours)}")
+    return dict(colours)
+
+
+def precision_recall(y_true, scores, *, thresholds=None, axes=None, colours=None):
+    """Precision–recall and ROC curves of several scorers on one set of rows, side by side.
+
+    Left, precision :math:`P(t) = TP/(TP + FP)` against recall
+    :math:`R(t) = TP/(TP + FN)` with the chance line at the positive share
+    :math:`\\pi`; right, the true- against the false-positive rate with the
+    diagonal.  A scorer given a threshold gets a dot at its operating point
+    (:math:`s \\ge t`, as scikit-learn's curves count it) on the PR curve, drawn
+    after every curve so that none hides it.  The curves are scikit-learn's
+    ``precision_recall_curve`` and ``roc_curve``.
+
+    Parameters
+    ----------
+    y_true : array_like
+        {0, 1} labels ``(n,)`` with both classes.
+    scores : mapping of str to array_like
+        ``{label: (n,) scores}``, e.g. one seed's probabilities per model.
+    thresholds : mapping of str to float, optional
+        Operating points, for some or all of the labels.
+    axes : pair of matplotlib Axes, optional
+        Default: a new 10 x 4 figure with two panels.
+    colours : mapping of str to colour, optional
+        One per label; default the Okabe-Ito colours in order.
+
+    Returns
+    -------
+    numpy.ndarray of matplotlib Axes
+        The PR and the ROC panel.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For labels that are not {0, 1} with both classes, scores of another
+        length or not finite, thresholds or colours for labels not in ``scores``.
+
+    Examples
+    --------
+    >>> axes = precision_recall([0, 0, 1, 1], {"model": [0.1, 0.6, 0.4, 0.9]},
+    ...                         thresholds={"model": 0.4})
+    >>> [ax.get_xlabel() for ax in axes]
+    ['recall', 'false-positive rate']
+    """
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    try:
+        y = np.asarray(y_true, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"y_true must be an array of numbers, got {type(y_true).__name__}") \
+            from None
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"y_true must be {{0, 1}} labels of shape (n,), got shape {np.shape(y_true)}")
+    if not np.isin(y, (0.0, 1.0)).all() or y.min() == y.max():
+        raise ValueError(f"y_true must hold both labels 0 and 1 (and nothing else), got "
+                         f"{np.unique(y).tolist()[:5]}")
+    if not hasattr(scores, "items") or not scores:
+        raise TypeError(f"scores must be a non-empty mapping of label to scores, got "
+                        f"{type(scores).__name__}")
+    arrays = {}
+    for label, values in scores.items():
+        array = np.asarray(values, dtype=float).reshape(-1)
+        if array.shape != y.shape:
+            raise ValueError(f"scores[{label!r}] must have {y.size} values like y_true, got "
+                             f"shape {np.shape(values)}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"scores[{label!r}] contains NaN or infinite values")
+        arrays[label] = array
+    thresholds = {} if thresholds is None else thresholds
+    if not hasattr(thresholds, "items"):
+        raise TypeError(f"thresholds must be a mapping of label to threshold, got "
+                        f"{type(thresholds).__name__}")
+    unknown = [label for label in thresholds if label not in arrays]
+    if unknown:
+        raise ValueError(f"thresholds names {unknown}, which scores lacks; it has {list(arrays)}")
+    colours = _colours_for(list(arrays), colours)
+    if axes is None:
+        _, axes = _new_figure(2, width=10, height=4)
+    if len(axes) != 2:
+        raise ValueError(f"axes must be two Axes (PR, ROC), got {len(axes)}")
+    for label, s in arrays.items():
+        precision, recall, _ = precision_recall_curve(y, s)
+        false_positive, true_positive, _ = roc_curve(y, s)
+        axes[0].plot(recall, precision, color=colours[label], label=label)
+        axes[1].plot(false_positive, true_positive, color=colours[label], label=label)
+    for label, threshold in thresholds.items():  # the operating points last, on top of every curve
+        point = arrays[label] >= threshold
+        precision = y[point].mean() if point.any() else 1.0  # nothing predicted: scikit-learn's 1
+        axes[0].plot(y[point].sum() / y.sum(), precision, "o", color=colours[label],
+                     markersize=9, markeredgecolor="black", zorder=5)
+    axes[0].axhline(y.mean(), color="0.5", linestyle="--", label=f"random (π = {y.mean():.2f})")
+    axes[0].set(xlabel="recall", ylabel="precision", title="Precision–recall")
+    axes[1].plot([0, 1], [0, 1], color="0.5", linestyle="--", label="random")
+    axes[1].set(xlabel="false-positive rate", ylabel="true-positive rate", title="ROC")
+    axes[0].legend(loc="upper right", fontsize=8)
+    axes[1].legend(loc="lower right", fontsize=8)
+    return np.asarray(axes)
+
+
+def grouped_bars(frames, *, ax=None, colours=None, width=0.2):
+    """Several models side by side for each group: mean ± sd bars, every seed a dot.
+
+    For each column (a class, a label) of each model's frame, a bar at the mean of
+    its seeds :math:`\\bar v` with an error bar of the sample standard deviation
+    :math:`\\sqrt{\\tfrac{1}{K-1}\\sum_k (v_k - \\bar v)^2}`, the models' bars
+    next to each other around the column's tick.
+
+    Parameters
+    ----------
+    frames : mapping of str to pandas.DataFrame
+        ``{model label: frame}``, one row per seed and the same columns in each.
+    ax : matplotlib Axes, optional
+        Default: a new 7 x 3.6 figure.
+    colours : mapping of str to colour, optional
+        One per model; default the Okabe-Ito colours in order.
+    width : float, default 0.2
+        Of one bar; keep ``len(frames) * width`` below 1.
+
+    Returns
+    -------
+    matplotlib Axes
+        The bars carry the model labels (for ``ax.legend()``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For frames that are not DataFrames or differ in columns, a width not in (0, 1],
+        colours missing a model.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = grouped_bars({"A": pd.DataFrame({0: [0.9, 0.8], 1: [0.2, 0.3]}),
+    ...                    "B": pd.DataFrame({0: [0.7, 0.6], 1: [0.5, 0.4]})})
+    >>> [t.get_text() for t in ax.get_xticklabels()], len(ax.patches)
+    (['0', '1'], 4)
+    """
+    import pandas as pd
+
+    if not hasattr(frames, "items") or not frames:
+        raise TypeError(f"frames must be a non-empty mapping of label to DataFrame, got "
+                        f"{type(frames).__name__}")
+    columns = None
+    for label, frame in frames.items():
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"frames[{label!r}] must be a pandas DataFrame, got "
+                            f"{type(frame).__name__}")
+        if columns is None:
+            columns = list(frame.columns)
+        elif list(frame.columns) != columns:
+            raise ValueError(f"frames[{label!r}] has columns {list(frame.columns)}, the first "
+                             f"frame {columns}: every frame needs the same columns")
+    if isinstance(width, bool) or not isinstance(width, numbers.Real) or not 0 < width <= 1:
+        raise ValueError(f"width must be in (0, 1], got {width!r}")
+    colours = _colours_for(list(frames), colours)
+    if ax is None:
+        _, ax = _new_figure(1, width=7, height=3.6)
+    for i, (label, frame) in enumerate(frames.items()):
+        positions = np.arange(frame.shape[1]) + (i - (len(frames) - 1) / 2) * width
+        ax.bar(positions, frame.mean(), width, yerr=frame.std(ddof=1), capsize=3,
+               color=colours[label], alpha=0.7, label=label)
+        for position, column in zip(positions, frame.columns):
+            ax.plot(np.full(len(frame), position), frame[column], ".", color="0.2",
+                    markersize=3)
+    ax.set_xticks(np.arange(len(columns)), [str(c) for c in columns])
+    return ax

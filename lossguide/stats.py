@@ -41,7 +41,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["Comparison", "compare", "holm", "mean_sd", "spread", "table"]
+__all__ = ["Comparison", "against_baseline", "compare", "holm", "mean_sd", "spread", "table",
+           "verdicts"]
 
 _BETTER = ("lower", "higher")
 
@@ -415,3 +416,133 @@ def spread(values, digits: int = 3) -> str:
     """
     scores = _as_scores(values, "values")
     return f"{mean_sd(scores, digits)} [{scores.min():.{digits}f}, {scores.max():.{digits}f}]"
+
+
+def _check_comparisons(comparisons):
+    if not isinstance(comparisons, dict) or not comparisons:
+        raise TypeError(f"comparisons must be a non-empty dict of label -> Comparison, got "
+                        f"{type(comparisons).__name__}")
+    for label, c in comparisons.items():
+        if not isinstance(c, Comparison):
+            raise TypeError(f"comparisons[{label!r}] must be a Comparison, got "
+                            f"{type(c).__name__}")
+        if not isinstance(label, str) or " vs " not in label:
+            raise ValueError(f"comparisons must be labelled 'X vs Y', got {label!r}")
+
+
+def against_baseline(comparisons, metric: str, baseline: str) -> str:
+    r"""One sentence on one metric: which challengers score higher than a baseline, lower, or neither.
+
+    The comparisons are labelled ``"<challenger> vs <baseline>, <metric>"``
+    (``a`` the challenger, ``b`` the baseline), e.g. a :func:`holm` family over
+    several challengers and metrics; the verdict of each is its own (after
+    Holm's correction when it carries one).  Each challenger is written with its
+    difference and interval, :math:`\bar d = \bar a - \bar b` and
+    :math:`[\bar d \pm t\, s_d/\sqrt n]`; one whose interval alone excludes 0
+    but whose verdict is ``"neither"`` is marked "not after Holm's correction".
+
+    Parameters
+    ----------
+    comparisons : dict of str to Comparison
+        Labelled ``"<challenger> vs <baseline>, <metric>"``.
+    metric : str
+        The metric of the sentence (the part of the labels after ", ").
+    baseline : str
+        The baseline's name as the sentence should say it, e.g. ``"plain BCE"``.
+
+    Returns
+    -------
+    str
+        ``"on <metric>, <X> scores higher than <baseline>; the seeds cannot tell
+        <Y> and <Z> from it"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For comparisons that are not a dict of Comparison, a label not of the
+        form ``"X vs Y, metric"``, or a metric no label names.
+
+    See Also
+    --------
+    holm : The family's correction.
+    verdicts : The same reading for pairs without a common baseline.
+
+    Examples
+    --------
+    >>> family = {"A vs base, AP": compare([0.5, 0.6, 0.7], [0.4, 0.52, 0.61], better="higher"),
+    ...           "B vs base, AP": compare([0.4, 0.6, 0.5], [0.4, 0.52, 0.61], better="higher")}
+    >>> against_baseline(family, "AP", "the baseline")
+    'on AP, A (+0.090, [+0.065, +0.115]) scores higher than the baseline; the seeds cannot tell B (-0.010, [-0.247, +0.227]) from it'
+    """
+    _check_comparisons(comparisons)
+    if not isinstance(metric, str) or not isinstance(baseline, str):
+        raise TypeError(f"metric and baseline must be str, got {metric!r} and {baseline!r}")
+    groups = {"a": [], "b": [], "neither": []}
+    metrics_named = []
+    for label, c in comparisons.items():
+        name, rest = label.split(" vs ", 1)
+        if ", " not in rest:
+            raise ValueError(f"comparisons must be labelled 'X vs Y, metric', got {label!r}")
+        metrics_named.append(rest.split(", ", 1)[1])
+        if metrics_named[-1] != metric:
+            continue
+        alone = c.ci_low > 0 or c.ci_high < 0  # the interval alone excludes 0
+        note = "; not after Holm's correction" if c.verdict == "neither" and alone else ""
+        groups[c.verdict].append(
+            f"{name} ({c.difference:+.3f}, [{c.ci_low:+.3f}, {c.ci_high:+.3f}]{note})")
+    if metric not in metrics_named:
+        raise ValueError(f"metric must be one the labels name, {sorted(set(metrics_named))}, "
+                         f"got {metric!r}")
+    parts = []
+    for verdict, word in (("a", "higher"), ("b", "lower")):
+        if groups[verdict]:
+            verb = "scores" if len(groups[verdict]) == 1 else "score"
+            parts.append(f"{' and '.join(groups[verdict])} {verb} {word} than {baseline}")
+            baseline = "it"
+    if groups["neither"]:
+        parts.append(f"the seeds cannot tell {' and '.join(groups['neither'])} from {baseline}")
+    return f"on {metric}, " + "; ".join(parts)
+
+
+def verdicts(comparisons) -> tuple[int, str, str]:
+    r"""The pairs with a winner and the pairs the seeds cannot order, as text to glue.
+
+    For comparisons labelled ``"X vs Y"``: ``"X over Y"`` where the verdict is
+    ``"a"`` (``"Y over X"`` for ``"b"``), ``"X and Y"`` where it is
+    ``"neither"`` (see :func:`compare`: the interval of :math:`\bar d` excludes 0,
+    or after :func:`holm`, the adjusted p-value is below :math:`1 - c`).
+
+    Parameters
+    ----------
+    comparisons : dict of str to Comparison
+        Labelled ``"X vs Y"``.
+
+    Returns
+    -------
+    n_won : int
+        How many comparisons have a winner.
+    won : str
+        ``"X over Y, ..."``, or ``"none"``.
+    open_pairs : str
+        ``"X and Y; ..."``, or ``"none"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For comparisons that are not a dict of Comparison, or a label without " vs ".
+
+    Examples
+    --------
+    >>> verdicts({"A vs B": compare([1.0, 2.0, 3.0], [1.5, 2.4, 3.6]),
+    ...           "A vs C": compare([1.0, 2.0, 3.0], [1.1, 1.9, 3.2])})
+    (1, 'A over B', 'A and C')
+    """
+    _check_comparisons(comparisons)
+    won, open_pairs = [], []
+    for label, c in comparisons.items():
+        first, second = label.split(" vs ", 1)
+        if c.verdict == "neither":
+            open_pairs.append(f"{first} and {second}")
+        else:
+            won.append(f"{first} over {second}" if c.verdict == "a" else f"{second} over {first}")
+    return len(won), ", ".join(won) or "none", "; ".join(open_pairs) or "none"

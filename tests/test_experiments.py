@@ -16,10 +16,15 @@ from lossguide import _engine, datasets, experiments
 def float64():
     import keras
 
-    before = keras.config.floatx()
+    # Keras caches its global dtype policy the first time a layer asks for it: a model
+    # built at float32 earlier in this process (another module's test or doctest; with
+    # two xdist workers the file order varies) would pin it, so set both, restore both.
+    before, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     yield
     keras.config.set_floatx(before)
+    keras.config.set_dtype_policy(policy)
 
 
 # The tutorial's nine (problem, Keras loss) pairs, in its order, with the output
@@ -906,7 +911,7 @@ def test_class_weight_scales_the_training_loss_only():
     (lambda: _class_weighted("circles/hinge", {1: -2.0}), ValueError,
      "class_weight[1] must be in [0, inf), got -2.0"),
     (lambda: _class_weighted("circles/hinge", [2.0]), TypeError,
-     "class_weight must be a dict {class index: weight}, got list: [2.0]"),
+     "class_weight must be a dict {class index: weight} or 'balanced', got list: [2.0]"),
     (lambda: dataclasses.replace(_gaussian(), network=_small_network(1, "linear")), ValueError,
      "output_units must be even for loss 'gaussian_nll' (a mean and a log-variance per target "
      "column), got 1"),
@@ -969,3 +974,326 @@ def test_a_graph_is_not_reused_at_another_keras_epsilon():
     assert not default.history["train_loss"].equals(unclipped.history["train_loss"])
     again = experiments.run("blobs/kl_divergence", seeds=[0, 1], epochs=2)
     pd.testing.assert_frame_equal(again.history, default.history)
+
+
+# ---------------------------------------------------------------------------
+# The imbalance chapter's experiments and weights resolved from the training rows
+
+IMBALANCE_NAMES = [name for name in experiments.names()
+                   if name.split("/")[0] in ("imbalanced", "imbalanced_blobs", "multilabel")]
+
+
+def test_the_imbalance_chapters_experiments_are_registered():
+    assert len(IMBALANCE_NAMES) == 13
+    for name in IMBALANCE_NAMES:
+        e = experiments.get(name)
+        assert (e.network.hidden_units, e.network.hidden_activation, e.network.initializer) == (
+            32, "relu", "he_uniform")
+        assert e.optimizer.name == "rmsprop" and e.description
+        binary = e.problem == "imbalanced"
+        assert (e.epochs, e.batch_size) == ((25, 128) if binary else (20, 64))
+    assert experiments.get("imbalanced/binary_crossentropy_class_weight").class_weight == "balanced"
+    assert experiments.get("imbalanced/binary_crossentropy_alpha0.25").class_weight == {
+        0: 0.75, 1: 0.25}
+    assert experiments.get("multilabel/categorical_crossentropy").output_activation == "softmax"
+
+
+@pytest.mark.parametrize("name", IMBALANCE_NAMES)
+def test_every_imbalance_experiment_builds_a_keras_model(name):
+    experiment = experiments.get(name)
+    model = experiment.keras_model()
+    data = experiment.data()
+    assert model.predict(data.x_test[:3], verbose=0).shape == (3, experiment.output_units)
+
+
+@pytest.mark.parametrize("name, one_hot", [
+    ("imbalanced/binary_crossentropy_class_weight", False),
+    ("imbalanced_blobs/categorical_crossentropy_class_weight", True),
+])
+def test_balanced_class_weights_are_scikit_learns(name, one_hot):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    experiment = experiments.get(name)
+    y = datasets.validation_split(experiment.data()).y_train
+    labels = y.argmax(axis=1) if one_hot else y.astype(int)
+    classes = np.unique(labels)
+    expected = dict(zip(classes.tolist(),
+                        compute_class_weight("balanced", classes=classes, y=labels).tolist()))
+    assert experiment.resolved_class_weight(y) == expected
+    # n / (K n_c), bit for bit: what the chapter computed by hand before
+    counts = np.bincount(labels)
+    assert expected == {k: len(labels) / (len(counts) * int(c)) for k, c in enumerate(counts)}
+    np.testing.assert_array_equal(experiment.sample_weight(y),
+                                  [expected[label] for label in labels])
+    assert dict(experiment.resolve(y).class_weight) == expected
+    # a mapping is returned as it is; no class_weight, no weights
+    fixed = experiments.get("imbalanced/binary_crossentropy_alpha0.75")
+    assert fixed.resolved_class_weight([0, 1]) == {0: 0.25, 1: 0.75}
+    assert experiments.get("imbalanced/binary_crossentropy").resolved_class_weight([0, 1]) is None
+
+
+def test_balanced_pos_weight_is_negatives_over_positives_and_trains_as_the_number():
+    balanced = experiments.get("imbalanced/weighted_binary_crossentropy")
+    data = datasets.validation_split(balanced.data())
+    n_positive = int(data.y_train.sum())
+    ratio = (len(data.y_train) - n_positive) / n_positive
+    assert balanced.resolved_loss_options(data.y_train) == {"pos_weight": ratio}
+    assert balanced.resolve(data.y_train).loss_options == {"pos_weight": ratio}
+    by_word = experiments.run(balanced, seeds=[0, 1], epochs=1, data=data)
+    by_number = experiments.run(
+        dataclasses.replace(balanced, loss_options={"pos_weight": ratio}), seeds=[0, 1],
+        epochs=1, data=data)
+    pd.testing.assert_frame_equal(by_word.history, by_number.history)
+    # the Result holds the number its run used, so it rebuilds as a Keras model
+    assert by_word.experiment.loss_options == {"pos_weight": ratio}
+    assert by_word.keras_evaluate().shape == (2, 2)
+
+
+def test_balanced_class_weight_trains_as_the_resolved_dict():
+    balanced = experiments.get("imbalanced/binary_crossentropy_class_weight")
+    data = datasets.validation_split(balanced.data())
+    numbers = dataclasses.replace(balanced, class_weight=balanced.resolved_class_weight(
+        data.y_train))
+    a = experiments.run(balanced, seeds=[0], epochs=1, data=data)
+    b = experiments.run(numbers, seeds=[0], epochs=1, data=data)
+    pd.testing.assert_frame_equal(a.history, b.history)
+    assert a.experiment.class_weight == numbers.class_weight
+
+
+def test_balanced_experiments_pickle_and_nothing_to_resolve_is_itself():
+    import pickle
+
+    for name in ("imbalanced/binary_crossentropy_class_weight",
+                 "imbalanced/weighted_binary_crossentropy"):
+        e = experiments.get(name)
+        assert pickle.loads(pickle.dumps(e)) == e
+    plain = experiments.get("imbalanced/binary_crossentropy")
+    assert plain.resolve([0, 1]) is plain
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: _class_weighted("circles/binary_crossentropy", "balance"), ValueError,
+     "class_weight must be a dict {class index: weight} or 'balanced', got 'balance'"),
+    (lambda: _class_weighted("circles/binary_crossentropy", 3.0), TypeError,
+     "class_weight must be a dict {class index: weight} or 'balanced', got float: 3.0"),
+    (lambda: _class_weighted("regression/huber", "balanced"), ValueError,
+     "class_weight needs one class per row ('01', 'pm1', 'int' or 'onehot' targets), got "
+     "targets 'real'"),
+    (lambda: dataclasses.replace(experiments.get("imbalanced/weighted_binary_crossentropy"),
+                                 loss_options={"pos_weight": "auto"}), ValueError,
+     "loss_options['pos_weight'] must be a number or 'balanced', got 'auto'"),
+    (lambda: dataclasses.replace(experiments.get("circles/hinge"),
+                                 loss_options={"pos_weight": "balanced"}), ValueError,
+     "loss_options['pos_weight'] = 'balanced' needs {0, 1} targets ('01'), got targets 'pm1'"),
+    (lambda: experiments.get("imbalanced/weighted_binary_crossentropy").resolved_loss_options(
+        [0, 0, 0]), ValueError,
+     "loss_options['pos_weight'] = 'balanced' needs at least one positive row in y_train, "
+     "got none"),
+    (lambda: experiments.get("imbalanced/binary_crossentropy_class_weight")
+     .resolved_class_weight([]), ValueError, "y_train must hold at least one row, got none"),
+    (lambda: experiments.get("imbalanced/binary_crossentropy_class_weight")
+     .resolved_class_weight(["a"]), TypeError, "y_train must be an array of numbers, got list"),
+])
+def test_balanced_weights_reject_bad_values_naming_the_argument(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
+
+
+# ---------------------------------------------------------------------------
+# Seeds from several runs; learning rates chosen by any held-out score
+
+
+def test_concatenate_reads_like_one_run_of_every_seed():
+    together = experiments.run("circles/hinge", seeds=[0, 1, 2], epochs=2)
+    first = experiments.run("circles/hinge", seeds=[0, 1], epochs=2)
+    second = experiments.run("circles/hinge", seeds=[2], epochs=2, data=first.data)
+    joined = experiments.concatenate([first, second])
+    assert joined.seeds == (0, 1, 2)
+    pd.testing.assert_frame_equal(joined.history, together.history)
+    pd.testing.assert_frame_equal(joined.final, together.final)
+    x = together.data.x_test
+    np.testing.assert_array_equal(joined.predict(x), together.predict(x))
+    np.testing.assert_array_equal(joined.predict(x, seed=2), second.predict(x, seed=2))
+    for ours, theirs in zip(joined.weights(1), first.weights(1)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda a, b: experiments.concatenate(a), TypeError,
+     "results must be a non-empty list of Result, got Result("),
+    (lambda a, b: experiments.concatenate([]), TypeError,
+     "results must be a non-empty list of Result, got []"),
+    (lambda a, b: experiments.concatenate([a, "b"]), TypeError,
+     "results[1] must be a Result, got str: 'b'"),
+    (lambda a, b: experiments.concatenate([a, a]), ValueError,
+     "results must have disjoint seeds, got [0, 0]"),
+    (lambda a, b: experiments.concatenate([a, b]), ValueError,
+     "results[1] trained 'circles/squared_hinge', results[0] 'circles/hinge'"),
+])
+def test_concatenate_rejects_runs_that_do_not_belong_together(make, error, message):
+    a = experiments.run("circles/hinge", seeds=[0], epochs=1)
+    b = experiments.run("circles/squared_hinge", seeds=[1], epochs=1)
+    with pytest.raises(error, match=re.escape(message)):
+        make(a, b)
+
+
+def _average_precision(y, output):
+    from lossguide import metrics
+
+    return metrics.average_precision(y, output[:, 0])
+
+
+def test_choose_learning_rates_keeps_the_best_mean_score_then_trains_the_other_seeds():
+    held_out = datasets.validation_split(experiments.get("circles/binary_crossentropy").data())
+    candidates = {"BCE": "circles/binary_crossentropy",
+                  "focal": experiments.get("circles/binary_focal_crossentropy")}
+    rates = {"BCE": [0.01, 0.05], "focal": [0.01, 0.05, 0.1]}
+    results, tables = experiments.choose_learning_rates(
+        candidates, rates, held_out, _average_precision, seeds=[0, 1, 2], tuning_seeds=2)
+    for label, name in (("BCE", "circles/binary_crossentropy"),
+                        ("focal", "circles/binary_focal_crossentropy")):
+        grid = experiments.run_grid([name], [0, 1], learning_rates=rates[label], data=held_out)
+        expected = {rate: np.mean([_average_precision(held_out.y_test, o)
+                                   for o in grid[name, rate].predict(held_out.x_test)])
+                    for rate in rates[label]}
+        assert tables[label].to_dict() == expected
+        best = max(expected, key=expected.get)
+        assert results[label].experiment.optimizer.learning_rate == best
+        assert results[label].seeds == (0, 1, 2)
+        # the tuning seeds are the grid's run; the third seed trained at the chosen rate
+        alone = experiments.run(experiments.with_learning_rate(name, best), seeds=[2],
+                                data=held_out)
+        np.testing.assert_array_equal(results[label].predict(held_out.x_test, seed=2),
+                                      alone.predict(held_out.x_test, seed=2))
+        np.testing.assert_array_equal(results[label].predict(held_out.x_test, seed=0),
+                                      grid[name, best].predict(held_out.x_test, seed=0))
+    # without tuning_seeds every seed chooses and nothing more is trained
+    every, _ = experiments.choose_learning_rates({"BCE": "circles/binary_crossentropy"},
+                                                 [0.01], held_out, _average_precision, [0, 1])
+    assert every["BCE"].seeds == (0, 1)
+
+
+def test_choose_learning_rates_never_chooses_a_rate_with_non_finite_outputs():
+    held_out = datasets.validation_split(experiments.get("regression/mean_squared_error").data())
+    results, tables = experiments.choose_learning_rates(
+        {"MSE": "regression/mean_squared_error"}, [0.01, 5.0], held_out,
+        lambda y, output: -np.mean((output[:, 0] - y) ** 2), seeds=[0, 1])
+    assert np.isnan(tables["MSE"][5.0]) and results["MSE"].experiment.optimizer.learning_rate == 0.01
+    with pytest.raises(ValueError, match=re.escape(
+            "every learning rate in [5.0] gave non-finite outputs for 'MSE'")):
+        experiments.choose_learning_rates({"MSE": "regression/mean_squared_error"}, [5.0],
+                                          held_out, lambda y, o: 0.0, seeds=[0])
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"experiments": []}, TypeError, "experiments must be a non-empty dict {label: experiment}"),
+    ({"learning_rates": {"other": [0.01]}}, ValueError,
+     "learning_rates has no grid for ['BCE']; it has ['other']"),
+    ({"learning_rates": []}, ValueError, "learning_rates must be a non-empty sequence of rates"),
+    ({"data": "circles"}, TypeError,
+     "data must be a lossguide.datasets.Split (or one per label), got str for 'BCE'"),
+    ({"score": "average_precision"}, TypeError,
+     "score must be a function score(y_true, outputs), got str: 'average_precision'"),
+    ({"tuning_seeds": 3}, ValueError, "tuning_seeds must be at most the 2 seeds, got 3"),
+    ({"tuning_seeds": 0}, ValueError, "tuning_seeds must be a positive int, got 0"),
+])
+def test_choose_learning_rates_names_bad_arguments(kwargs, error, message):
+    arguments = {"experiments": {"BCE": "circles/binary_crossentropy"},
+                 "learning_rates": [0.01], "data": experiments.get(
+                     "circles/binary_crossentropy").data(),
+                 "score": _average_precision, "seeds": [0, 1], **kwargs}
+    with pytest.raises(error, match=re.escape(message)):
+        experiments.choose_learning_rates(**arguments)
+
+
+# ---------------------------------------------------------------------------
+# Label noise: fitted flips, their chance level, and a cross-fitted peak
+
+
+@pytest.fixture(scope="module")
+def noisy_blobs_run():
+    noisy = datasets.flip_labels(datasets.blobs(), 0.4)
+    return experiments.run("blobs/sparse_categorical_crossentropy", seeds=[0, 1, 2, 3],
+                           epochs=5, data=noisy)
+
+
+def test_flipped_labels_fitted_and_its_chance_level_by_hand(noisy_blobs_run):
+    result = noisy_blobs_run
+    data = result.data
+    flipped = data.noise.flipped
+    predicted = np.stack([result.predict(data.x_train, seed).argmax(axis=1)
+                          for seed in result.seeds])
+    given, true = data.y_train.astype(int), data.noise.y_clean.astype(int)
+    fitted = experiments.flipped_labels_fitted(result)
+    chance = experiments.flipped_labels_fitted_by_chance(result)
+    assert list(fitted.index) == [0, 1, 2, 3] and fitted.index.name == "seed"
+    np.testing.assert_array_equal(fitted, (predicted[:, flipped] == given[flipped]).mean(axis=1))
+    np.testing.assert_array_equal(chance,
+                                  (predicted[:, flipped] != true[flipped]).mean(axis=1) / 2)
+    # one-hot targets: the same shares
+    onehot = datasets.flip_labels(datasets.blobs(one_hot=True), 0.4)
+    hot = experiments.run("blobs/categorical_crossentropy", seeds=[0], epochs=2, data=onehot)
+    classes = hot.predict(onehot.x_train, 0).argmax(axis=1)
+    assert experiments.flipped_labels_fitted(hot).iloc[0] == np.mean(
+        classes[onehot.noise.flipped] == onehot.y_train.argmax(axis=1)[onehot.noise.flipped])
+
+
+def test_cross_fitted_peak_takes_each_half_at_the_other_halfs_best_epoch(noisy_blobs_run):
+    result = noisy_blobs_run
+    curves = result.history.pivot(index="epoch", columns="seed", values="test_accuracy")
+    values, epochs = experiments.cross_fitted_peak(result)
+    first = int(curves[[2, 3]].mean(axis=1).idxmax())
+    second = int(curves[[0, 1]].mean(axis=1).idxmax())
+    assert epochs == [first, second]
+    assert values.to_dict() == {0: curves.loc[first, 0], 1: curves.loc[first, 1],
+                                2: curves.loc[second, 2], 3: curves.loc[second, 3]}
+    loss_values, _ = experiments.cross_fitted_peak(result, "train_accuracy")
+    assert len(loss_values) == 4
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda r: experiments.flipped_labels_fitted("run"), TypeError,
+     "result must be a Result, got str"),
+    (lambda r: experiments.flipped_labels_fitted(
+        experiments.run("blobs/categorical_crossentropy", [0], epochs=1)), ValueError,
+     "result of 'blobs/categorical_crossentropy' was trained on clean labels (data.noise is "
+     "None): use lossguide.datasets.flip_labels"),
+    (lambda r: experiments.cross_fitted_peak(r, "val_accuracy"), ValueError,
+     "column must be one of ['train_loss', 'test_loss', 'train_accuracy', 'test_accuracy'], "
+     "got 'val_accuracy'"),
+    (lambda r: experiments.cross_fitted_peak(
+        experiments.run("blobs/categorical_crossentropy", [0], epochs=1)), ValueError,
+     "result must have at least 2 seeds to cross-fit, got 1"),
+    (lambda r: experiments.cross_fitted_peak(
+        experiments.run("regression/huber", [0, 1], epochs=1)), ValueError,
+     "column is needed for a 'mse' experiment (higher must be better), e.g. "
+     "column='test_accuracy'"),
+])
+def test_label_noise_functions_name_bad_input(noisy_blobs_run, call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call(noisy_blobs_run)
+
+
+def test_choose_learning_rates_takes_one_split_per_label():
+    onehot = datasets.validation_split(datasets.blobs(one_hot=True))
+    integer = datasets.validation_split(datasets.blobs())
+    from lossguide import metrics
+
+    def accuracy_of(y, outputs):
+        return metrics.accuracy(y, outputs, rule="argmax").mean()
+
+    results, tables = experiments.choose_learning_rates(
+        {"CE": "blobs/categorical_crossentropy", "sparse": "blobs/sparse_categorical_crossentropy"},
+        [0.01, 0.02], {"CE": onehot, "sparse": integer}, accuracy_of, seeds=[0, 1])
+    for label, name, split in (("CE", "blobs/categorical_crossentropy", onehot),
+                               ("sparse", "blobs/sparse_categorical_crossentropy", integer)):
+        grid = experiments.run_grid([name], [0, 1], learning_rates=[0.01, 0.02], data=split)
+        # the score is Result.score("accuracy"), mean over the seeds
+        assert tables[label].to_dict() == {
+            rate: grid[name, rate].score("accuracy").mean() for rate in (0.01, 0.02)}
+        assert results[label].data is split
+    with pytest.raises(ValueError, match=re.escape("data has no split for ['sparse']")):
+        experiments.choose_learning_rates(
+            {"CE": "blobs/categorical_crossentropy",
+             "sparse": "blobs/sparse_categorical_crossentropy"},
+            [0.01], {"CE": onehot}, accuracy_of, seeds=[0])

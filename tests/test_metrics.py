@@ -844,3 +844,83 @@ def test_level_absolute_error_against_a_hand_computation():
     with pytest.raises(ValueError, match="cumulative 0/1"):
         metrics.level_absolute_error([[2.0]], [[0.5]])
 
+
+
+# --- binary_report: every binary score of several models, thresholds chosen on validation rows
+
+
+def test_binary_report_is_the_scorers_row_by_row():
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    y_val, y_test = (rng.random(200) < 0.1).astype(float), (rng.random(300) < 0.1).astype(float)
+    logits_val = rng.normal(size=(3, 200)) + 2 * y_val
+    logits_test = rng.normal(size=(3, 300, 1)) + 2 * y_test[:, None]
+    report = metrics.binary_report(y_val, logits_val, y_test, logits_test, from_logits=True,
+                                   index=pd.Index([4, 5, 6], name="seed"))
+    assert list(report.index) == [4, 5, 6] and report.index.name == "seed"
+    assert list(report.columns) == ["accuracy", "AP", "ROC-AUC", "threshold", "F1", "recall",
+                                    "recall at 0.5", "mean p", "Brier"]
+    from scipy.special import expit
+
+    for k, (_, row) in enumerate(report.iterrows()):
+        p_val, p = expit(logits_val[k]), expit(logits_test[k, :, 0])
+        t = metrics.best_threshold(y_val, p_val)
+        assert row["threshold"] == t
+        assert row["AP"] == metrics.average_precision(y_test, p)
+        assert row["ROC-AUC"] == metrics.roc_auc(y_test, p)
+        assert row["F1"] == metrics.f1_at_threshold(y_test, p, t)
+        assert row["recall"] == metrics.recall_at_threshold(y_test, p, t)
+        assert row["recall at 0.5"] == metrics.recall_at_threshold(y_test, p, 0.5)
+        assert row["accuracy"] == np.mean((p > 0.5) == y_test)
+        assert row["Brier"] == metrics.brier_score(y_test, p)
+        assert row["mean p"] == p.mean()
+    # one scorer: one row; balanced accuracy picks its own threshold
+    one = metrics.binary_report(y_val, expit(logits_val[0]), y_test, expit(logits_test[0]),
+                                metric="balanced_accuracy")
+    assert len(one) == 1 and one.loc[0, "threshold"] == metrics.best_threshold(
+        y_val, expit(logits_val[0]), metric="balanced_accuracy")
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"score_validation": np.zeros((2, 3))}, ValueError,
+     "score_validation must have shape (n,), (n, 1), (K, n) or (K, n, 1) with n = 4 rows, "
+     "got (2, 3)"),
+    ({"score_test": np.full((2, 4), 0.5)}, ValueError,
+     "score_validation and score_test must hold the same number of scorers, got 1 and 2"),
+    ({"index": [1, 2]}, ValueError, "index must have one label per scorer (1), got 2"),
+    ({"from_logits": 1}, TypeError, "from_logits must be True or False, got 1"),
+    ({"metric": "accuracy"}, ValueError,
+     "metric must be one of ['f1', 'balanced_accuracy'], got 'accuracy'"),
+    ({"y_test": [0, 0, 0, 2]}, ValueError, "y_true"),
+])
+def test_binary_report_names_bad_input(kwargs, error, message):
+    arguments = {"y_validation": [0, 1, 0, 1], "score_validation": [0.1, 0.7, 0.4, 0.6],
+                 "y_test": [0, 1, 1, 0], "score_test": [0.2, 0.8, 0.3, 0.1], **kwargs}
+    with pytest.raises(error, match=re.escape(message)):
+        metrics.binary_report(arguments.pop("y_validation"), arguments.pop("score_validation"),
+                              arguments.pop("y_test"), arguments.pop("score_test"), **arguments)
+
+
+def test_best_threshold_midpoint_is_the_cut_between_neighbouring_scores():
+    import sklearn.metrics as skm
+
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        y = (rng.random(300) < 0.1).astype(float)
+        p = np.round(np.clip(0.3 * y + rng.normal(0.2, 0.15, 300), 0, 1), 3)  # with ties
+        values = np.unique(p)
+        cuts = (values[:-1] + values[1:]) / 2
+        scores = [skm.balanced_accuracy_score(y, p > cut) for cut in cuts]
+        by_hand = float(cuts[int(np.argmax(scores))])
+        assert metrics.best_threshold(y, p, metric="balanced_accuracy", midpoint=True) == by_hand
+        t = metrics.best_threshold(y, p)
+        cut = metrics.best_threshold(y, p, midpoint=True)
+        assert values[values < t].max() < cut < t  # the same split of these rows
+        np.testing.assert_array_equal(p > cut, p >= t)
+    # the best threshold is the lowest score (every row positive): no lower score, itself
+    assert metrics.best_threshold([0, 1, 1], [0.1, 0.1, 0.3]) == 0.1
+    assert metrics.best_threshold([0, 1, 1], [0.1, 0.1, 0.3], midpoint=True) == 0.1
+    assert metrics.best_threshold([0, 1, 1], [0.1, 0.2, 0.3], midpoint=True) == 0.15000000000000002
+    with pytest.raises(TypeError, match=re.escape("midpoint must be True or False, got 1")):
+        metrics.best_threshold([0, 1], [0.1, 0.9], midpoint=1)

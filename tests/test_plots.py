@@ -423,3 +423,79 @@ def test_reliability_diagram_is_opaque_and_leaves_inputs_alone():
     assert np.all(_png_alpha(diagram.figure) == 1.0)
     np.testing.assert_array_equal(p, RELIABILITY_P)
     np.testing.assert_array_equal(y, RELIABILITY_Y)
+
+
+# --- precision_recall and grouped_bars -------------------------------------------------------
+
+
+def test_precision_recall_draws_scikit_learns_curves_and_the_operating_points():
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < 0.2).astype(float)
+    scores = {"good": y + rng.normal(0, 0.5, 200), "weak": y + rng.normal(0, 2.0, 200)}
+    axes = plots.precision_recall(y, scores, thresholds={"good": 0.5},
+                                  colours={"good": "red", "weak": "blue"})
+    pr, roc = axes
+    precision, recall, _ = precision_recall_curve(y, scores["good"])
+    np.testing.assert_array_equal(pr.lines[0].get_xdata(), recall)
+    np.testing.assert_array_equal(pr.lines[0].get_ydata(), precision)
+    false_positive, true_positive, _ = roc_curve(y, scores["weak"])
+    np.testing.assert_array_equal(roc.lines[1].get_xdata(), false_positive)
+    point = scores["good"] >= 0.5
+    dot = pr.lines[2]
+    assert dot.get_marker() == "o" and dot.get_zorder() == 5
+    assert dot.get_xdata()[0] == y[point].sum() / y.sum() and dot.get_ydata()[0] == y[point].mean()
+    assert pr.lines[0].get_color() == "red"
+    assert [t.get_text() for t in pr.get_legend().get_texts()] == [
+        "good", "weak", f"random (π = {y.mean():.2f})"]
+    assert (pr.get_xlabel(), roc.get_xlabel()) == ("recall", "false-positive rate")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: plots.precision_recall([0, 0, 0], {"m": [0.1, 0.2, 0.3]}), ValueError,
+     "y_true must hold both labels 0 and 1 (and nothing else), got [0.0]"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2]}), ValueError,
+     "scores['m'] must have 3 values like y_true, got shape (2,)"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, np.nan, 0.2]}), ValueError,
+     "scores['m'] contains NaN or infinite values"),
+    (lambda: plots.precision_recall([0, 1, 1], [0.1, 0.2, 0.3]), TypeError,
+     "scores must be a non-empty mapping of label to scores, got list"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]}, thresholds={"n": 0.5}),
+     ValueError, "thresholds names ['n'], which scores lacks; it has ['m']"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]}, colours={"n": "red"}),
+     ValueError, "colours has no colour for ['m']; it has ['n']"),
+])
+def test_precision_recall_names_bad_input(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_grouped_bars_draws_mean_and_sd_per_column_and_every_seed():
+    frames = {"A": pd.DataFrame({0: [0.9, 0.8, 0.7], 1: [0.2, 0.3, 0.1]}),
+              "B": pd.DataFrame({0: [0.7, 0.6, 0.5], 1: [0.5, 0.4, 0.6]})}
+    ax = plots.grouped_bars(frames, colours={"A": "red", "B": "blue"}, width=0.3)
+    bars = ax.patches
+    assert len(bars) == 4
+    heights = [bar.get_height() for bar in bars]
+    np.testing.assert_allclose(heights, [0.8, 0.2, 0.6, 0.5])
+    centres = [bar.get_x() + bar.get_width() / 2 for bar in bars]
+    np.testing.assert_allclose(centres, [-0.15, 0.85, 0.15, 1.15])
+    dots = [line for line in ax.lines if line.get_marker() == "."]
+    assert len(dots) == 4 and all(len(line.get_ydata()) == 3 for line in dots)
+    assert ax.get_legend_handles_labels()[1] == ["A", "B"]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: plots.grouped_bars({}), TypeError, "frames must be a non-empty mapping"),
+    (lambda: plots.grouped_bars({"A": [1, 2]}), TypeError,
+     "frames['A'] must be a pandas DataFrame, got list"),
+    (lambda: plots.grouped_bars({"A": pd.DataFrame({0: [1.0]}), "B": pd.DataFrame({1: [1.0]})}),
+     ValueError, "frames['B'] has columns [1], the first frame [0]: every frame needs the same "
+     "columns"),
+    (lambda: plots.grouped_bars({"A": pd.DataFrame({0: [1.0]})}, width=0), ValueError,
+     "width must be in (0, 1], got 0"),
+])
+def test_grouped_bars_names_bad_input(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()

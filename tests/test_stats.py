@@ -202,3 +202,79 @@ def test_describe_neutral_counts():
     c = stats.compare([0.9, 0.95, 0.97], [0.8, 0.85, 0.86], better="higher")
     assert "a higher on 3 and b on 0 of 3 seeds" in c.describe(neutral=True)
     assert "a better on 3" in c.describe()
+
+
+# --- sentences from families of comparisons ---------------------------------------------
+
+
+def _family():
+    base = [0.40, 0.52, 0.61, 0.55]
+    return stats.holm({
+        "up vs base, AP": stats.compare([0.50, 0.62, 0.71, 0.66], base, better="higher"),
+        "down vs base, AP": stats.compare([0.30, 0.41, 0.50, 0.46], base, better="higher"),
+        "same vs base, AP": stats.compare([0.41, 0.50, 0.62, 0.55], base, better="higher"),
+        "up vs base, F1": stats.compare([0.41, 0.50, 0.62, 0.55], base, better="higher"),
+    })
+
+
+def test_against_baseline_groups_challengers_by_verdict_for_one_metric():
+    family = _family()
+    sentence = stats.against_baseline(family, "AP", "plain BCE")
+    up, down, same = (family[f"{n} vs base, AP"] for n in ("up", "down", "same"))
+    assert up.verdict == "a" and down.verdict == "b" and same.verdict == "neither"
+    assert sentence == (
+        f"on AP, up ({up.difference:+.3f}, [{up.ci_low:+.3f}, {up.ci_high:+.3f}]) scores higher "
+        f"than plain BCE; down ({down.difference:+.3f}, [{down.ci_low:+.3f}, "
+        f"{down.ci_high:+.3f}]) scores lower than it; the seeds cannot tell same "
+        f"({same.difference:+.3f}, [{same.ci_low:+.3f}, {same.ci_high:+.3f}]) from it")
+    only_f1 = stats.against_baseline(family, "F1", "plain BCE")
+    assert only_f1.startswith("on F1, the seeds cannot tell up (") and "down" not in only_f1
+
+
+def test_against_baseline_says_when_only_holm_removes_a_winner():
+    alone = stats.compare([1.0, 2.0, 3.0, 4.0], [0.9, 1.85, 2.9, 3.8], better="higher")
+    assert alone.verdict == "a"
+    corrected = dataclasses_replace(alone, verdict="neither", p_holm=0.2)
+    sentence = stats.against_baseline({"X vs Y, m": corrected}, "m", "Y")
+    assert sentence.endswith("; not after Holm's correction) from Y")
+
+
+def dataclasses_replace(comparison, **changes):
+    import dataclasses
+
+    return dataclasses.replace(comparison, **changes)
+
+
+@pytest.mark.parametrize("comparisons, metric, error, message", [
+    ([], "AP", TypeError, "comparisons must be a non-empty dict of label -> Comparison, got list"),
+    ({"a vs b, AP": 0.3}, "AP", TypeError, "comparisons['a vs b, AP'] must be a Comparison, "
+     "got float"),
+    ({"a against b, AP": None}, "AP", ValueError,
+     "comparisons must be labelled 'X vs Y', got 'a against b, AP'"),
+    ("family", "AP", TypeError, "comparisons must be a non-empty dict"),
+    (None, "ROC-AUC", ValueError,
+     "metric must be one the labels name, ['AP', 'F1'], got 'ROC-AUC'"),
+    ({"a vs b": None}, "AP", ValueError,
+     "comparisons must be labelled 'X vs Y, metric', got 'a vs b'"),
+])
+def test_against_baseline_names_bad_input(comparisons, metric, error, message):
+    one = stats.compare([1.0, 2.0], [1.5, 2.1])
+    if comparisons is None:
+        comparisons = _family()
+    elif isinstance(comparisons, dict):
+        comparisons = {key: (one if value is None else value) for key, value in comparisons.items()}
+    with pytest.raises(error, match=re.escape(message)):
+        stats.against_baseline(comparisons, metric, "base")
+
+
+def test_verdicts_lists_winners_and_open_pairs():
+    won = stats.compare([1.0, 2.0, 3.0], [1.5, 2.4, 3.6])  # lower is better: a wins
+    lost = stats.compare([1.5, 2.4, 3.6], [1.0, 2.0, 3.0])
+    tie = stats.compare([1.0, 2.0, 3.0], [1.1, 1.9, 3.2])
+    assert (won.verdict, lost.verdict, tie.verdict) == ("a", "b", "neither")
+    assert stats.verdicts({"A vs B": won, "C vs D": lost, "E vs F": tie}) == (
+        2, "A over B, D over C", "E and F")
+    assert stats.verdicts({"E vs F": tie}) == (0, "none", "E and F")
+    assert stats.verdicts({"A vs B": won}) == (1, "A over B", "none")
+    with pytest.raises(ValueError, match=re.escape("comparisons must be labelled 'X vs Y', got 'A'")):
+        stats.verdicts({"A": won})
