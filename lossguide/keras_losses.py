@@ -98,6 +98,38 @@ def pinball(y_true, y_pred, *, quantile=0.5):
     return ops.mean(ops.maximum((quantile - 1.0) * error, quantile * error), axis=-1)
 
 
+def _log_variances_and_standardized(y_true, y_pred):
+    """The log-variances ``v`` and ``(y - mu) * exp(-v / 2)`` of a means-then-log-variances ``y_pred``.
+
+    The checks and the layout shared by :func:`gaussian_nll` and :func:`beta_nll`.
+    """
+    from keras import ops
+
+    y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(y_true, y_pred.dtype)
+    columns = y_pred.shape[-1]
+    if columns is None or columns % 2:
+        raise ValueError(
+            "y_pred must hold the d means and then the d log-variances on its last axis "
+            f"(2 d columns), got y_pred of shape {tuple(y_pred.shape)}"
+        )
+    targets = columns // 2
+    if len(y_true.shape) == len(y_pred.shape) - 1 and targets == 1:
+        # (n,) targets with (n, 2) outputs: Keras's rank rule does not apply (the last
+        # axis is 2, not 1), and (n,) - (n, 1) would broadcast into an (n, n) grid.
+        y_true = ops.expand_dims(y_true, axis=-1)
+    if y_true.shape[-1] is not None and y_true.shape[-1] != targets:
+        raise ValueError(
+            f"y_true must have {targets} columns for y_pred of shape {tuple(y_pred.shape)} "
+            f"({targets} means and {targets} log-variances), got y_true of shape "
+            f"{tuple(y_true.shape)}"
+        )
+    mean, log_variance = y_pred[..., :targets], y_pred[..., targets:]
+    # (y - mu) / sigma as (y - mu) * exp(-v / 2): finite for any v > -1419, where
+    # 1 / exp(v) divides by 0 below v = -745 and exp(-v) overflows below v = -709.
+    return log_variance, (y_true - mean) * ops.exp(-0.5 * log_variance)
+
+
 def gaussian_nll(y_true, y_pred, *, full=False):
     """Gaussian negative log-likelihood per sample, as Keras operations (twin: :func:`lossguide.losses.gaussian_nll`).
 
@@ -127,29 +159,7 @@ def gaussian_nll(y_true, y_pred, *, full=False):
     from keras import ops
 
     full = check_bool(full, "full")
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(y_true, y_pred.dtype)
-    columns = y_pred.shape[-1]
-    if columns is None or columns % 2:
-        raise ValueError(
-            "y_pred must hold the d means and then the d log-variances on its last axis "
-            f"(2 d columns), got y_pred of shape {tuple(y_pred.shape)}"
-        )
-    targets = columns // 2
-    if len(y_true.shape) == len(y_pred.shape) - 1 and targets == 1:
-        # (n,) targets with (n, 2) outputs: Keras's rank rule does not apply (the last
-        # axis is 2, not 1), and (n,) - (n, 1) would broadcast into an (n, n) grid.
-        y_true = ops.expand_dims(y_true, axis=-1)
-    if y_true.shape[-1] is not None and y_true.shape[-1] != targets:
-        raise ValueError(
-            f"y_true must have {targets} columns for y_pred of shape {tuple(y_pred.shape)} "
-            f"({targets} means and {targets} log-variances), got y_true of shape "
-            f"{tuple(y_true.shape)}"
-        )
-    mean, log_variance = y_pred[..., :targets], y_pred[..., targets:]
-    # (y - mu) / sigma as (y - mu) * exp(-v / 2): finite for any v > -1419, where
-    # 1 / exp(v) divides by 0 below v = -745 and exp(-v) overflows below v = -709.
-    standardized = (y_true - mean) * ops.exp(-0.5 * log_variance)
+    log_variance, standardized = _log_variances_and_standardized(y_true, y_pred)
     value = 0.5 * (log_variance + ops.square(standardized))
     if full:
         value = value + _HALF_LOG_TWO_PI
@@ -189,24 +199,7 @@ def beta_nll(y_true, y_pred, *, beta=0.5):
     from keras import ops
 
     beta = check_scalar(beta, "beta", low=0.0, high=1.0)
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.cast(y_true, y_pred.dtype)
-    columns = y_pred.shape[-1]
-    if columns is None or columns % 2:
-        raise ValueError(
-            "y_pred must hold the d means and then the d log-variances on its last axis "
-            f"(2 d columns), got y_pred of shape {tuple(y_pred.shape)}"
-        )
-    targets = columns // 2
-    if len(y_true.shape) == len(y_pred.shape) - 1 and targets == 1:
-        y_true = ops.expand_dims(y_true, axis=-1)  # (n,) targets: see gaussian_nll
-    if y_true.shape[-1] is not None and y_true.shape[-1] != targets:
-        raise ValueError(
-            f"y_true must have {targets} columns for y_pred of shape {tuple(y_pred.shape)}, "
-            f"got y_true of shape {tuple(y_true.shape)}"
-        )
-    mean, log_variance = y_pred[..., :targets], y_pred[..., targets:]
-    standardized = (y_true - mean) * ops.exp(-0.5 * log_variance)
+    log_variance, standardized = _log_variances_and_standardized(y_true, y_pred)
     nll = 0.5 * (log_variance + ops.square(standardized))
     weight = ops.stop_gradient(ops.exp(beta * log_variance))
     return ops.mean(weight * nll, axis=-1)
