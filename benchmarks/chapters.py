@@ -61,6 +61,34 @@ def run_chapter(book_copy, name, timeout):
     return time.perf_counter() - start, None
 
 
+FLOOR_SOURCE = "import lossguide as lg\n\ninfo = lg.setup(seed=0)"
+
+
+def floor_seconds(book_copy, timeout, repeats=3):
+    """Median seconds of a fresh-kernel run of a notebook holding only every chapter's first cell.
+
+    Kernel start-up, TensorFlow's and Keras's import and ``lg.setup``: what each
+    chapter pays before a cell of its own.
+    """
+    import statistics
+
+    import nbformat
+
+    path = book_copy / "_floor.ipynb"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, path)
+    times = []
+    for _ in range(repeats):
+        seconds, error = run_chapter(book_copy, "_floor", timeout)
+        if error:
+            raise SystemExit(f"the floor notebook failed: {error}")
+        times.append(seconds)
+    path.unlink()
+    return statistics.median(times)
+
+
 def descriptions(readme_text):
     """``{chapter: what it shows}`` from the README's current chapter table."""
     start, end = MARKERS
@@ -86,7 +114,7 @@ def title(book_copy, name):
     return ""
 
 
-def table(rows, known, command, book_copy):
+def table(rows, known, command, book_copy, floor=None):
     lines = ["| chapter (`book/`) | what it shows | Restart and run all |", "|---|---|---|"]
     total = 0.0
     for name, seconds, error in rows:
@@ -106,6 +134,14 @@ def table(rows, known, command, book_copy):
         f"≤ {BUDGET_CHAPTER:.0f} s per chapter, ≤ {BUDGET_BOOK:.0f} s for the book. Produced by "
         f"`{command}`; the same kind of shared machine varies by up to a factor of 1.5 from day "
         "to day, so compare times of one run only.")
+    if floor is not None:
+        lines.append("")
+        lines.append(
+            f"The floor: a notebook holding only the chapters' first cell (`import lossguide as "
+            f"lg; lg.setup(seed=0)`: kernel start, TensorFlow's import, the seeds) takes "
+            f"{floor:.1f} s (median of 3, same run), so {len(rows)} chapters cost "
+            f"{len(rows) * floor:.0f} s of the {BUDGET_BOOK:.0f} s budget before any cell of "
+            "their own.")
     return "\n".join(lines), total
 
 
@@ -130,8 +166,10 @@ def main():
             rows.append((name, seconds, error))
             print(f"{name:28s} {seconds:6.1f} s" + (f"  FAILED: {error}" if error else ""),
                   flush=True)
+        floor = floor_seconds(book_copy, args.timeout)
+        print(f"{'(floor: first cell only)':28s} {floor:6.1f} s", flush=True)
         command = " ".join(["python benchmarks/chapters.py", *sys.argv[1:]])
-        text, total = table(rows, known, command, book_copy)
+        text, total = table(rows, known, command, book_copy, floor)
     print(f"\n{text}")
     if args.readme:
         if args.only:
