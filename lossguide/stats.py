@@ -440,11 +440,15 @@ def against_baseline(comparisons, metric: str, baseline: str) -> str:
     difference and interval, :math:`\bar d = \bar a - \bar b` and
     :math:`[\bar d \pm t\, s_d/\sqrt n]`; one whose interval alone excludes 0
     but whose verdict is ``"neither"`` is marked "not after Holm's correction".
+    "Higher" and "lower" are the scores' direction, read with each comparison's
+    ``better``: with ``better="lower"`` (a Brier score, a loss) a challenger that
+    wins scores *lower* than the baseline.
 
     Parameters
     ----------
     comparisons : dict of str to Comparison
-        Labelled ``"<challenger> vs <baseline>, <metric>"``.
+        Labelled ``"<challenger> vs <baseline>, <metric>"``, every one with the
+        same baseline.
     metric : str
         The metric of the sentence (the part of the labels after ", ").
     baseline : str
@@ -460,7 +464,8 @@ def against_baseline(comparisons, metric: str, baseline: str) -> str:
     ------
     TypeError, ValueError
         For comparisons that are not a dict of Comparison, a label not of the
-        form ``"X vs Y, metric"``, or a metric no label names.
+        form ``"X vs Y, metric"``, labels naming different baselines ``Y``
+        (the message names the odd labels), or a metric no label names.
 
     See Also
     --------
@@ -478,29 +483,43 @@ def against_baseline(comparisons, metric: str, baseline: str) -> str:
     if not isinstance(metric, str) or not isinstance(baseline, str):
         raise TypeError(f"metric and baseline must be str, got {metric!r} and {baseline!r}")
     groups = {"a": [], "b": [], "neither": []}
-    metrics_named = []
+    metrics_named, baselines = [], {}
     for label, c in comparisons.items():
-        name, rest = label.split(" vs ", 1)
-        if ", " not in rest:
+        if " vs " not in label or ", " not in label.split(" vs ", 1)[1]:
             raise ValueError(f"comparisons must be labelled 'X vs Y, metric', got {label!r}")
-        metrics_named.append(rest.split(", ", 1)[1])
-        if metrics_named[-1] != metric:
+        name, rest = label.split(" vs ", 1)
+        other, named = rest.split(", ", 1)
+        baselines.setdefault(other, label)
+        metrics_named.append(named)
+        if named != metric:
             continue
         alone = c.ci_low > 0 or c.ci_high < 0  # the interval alone excludes 0
         note = "; not after Holm's correction" if c.verdict == "neither" and alone else ""
         groups[c.verdict].append(
-            f"{name} ({c.difference:+.3f}, [{c.ci_low:+.3f}, {c.ci_high:+.3f}]{note})")
+            (f"{name} ({c.difference:+.3f}, [{c.ci_low:+.3f}, {c.ci_high:+.3f}]{note})",
+             c.better))
+    if len(baselines) > 1:
+        first, *odd = baselines.items()
+        raise ValueError(f"every label must name the same baseline Y in 'X vs Y, metric': "
+                         f"{first[1]!r} names {first[0]!r}, but "
+                         + ", ".join(f"{label!r} names {y!r}" for y, label in odd))
     if metric not in metrics_named:
-        raise ValueError(f"metric must be one the labels name, {sorted(set(metrics_named))}, "
-                         f"got {metric!r}")
+        raise ValueError(f"metric must be one of the metrics the labels name, "
+                         f"{sorted(set(metrics_named))}, got {metric!r}")
     parts = []
-    for verdict, word in (("a", "higher"), ("b", "lower")):
+    for verdict in ("a", "b"):  # the challengers that beat the baseline first, then the others
         if groups[verdict]:
-            verb = "scores" if len(groups[verdict]) == 1 else "score"
-            parts.append(f"{' and '.join(groups[verdict])} {verb} {word} than {baseline}")
-            baseline = "it"
+            for better in ("higher", "lower"):  # the winner scores higher when higher is better
+                names = [text for text, b in groups[verdict] if b == better]
+                if not names:
+                    continue
+                word = better if verdict == "a" else {"higher": "lower", "lower": "higher"}[better]
+                verb = "scores" if len(names) == 1 else "score"
+                parts.append(f"{' and '.join(names)} {verb} {word} than {baseline}")
+                baseline = "it"
     if groups["neither"]:
-        parts.append(f"the seeds cannot tell {' and '.join(groups['neither'])} from {baseline}")
+        names = [text for text, _ in groups["neither"]]
+        parts.append(f"the seeds cannot tell {' and '.join(names)} from {baseline}")
     return f"on {metric}, " + "; ".join(parts)
 
 

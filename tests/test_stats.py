@@ -239,6 +239,28 @@ def test_against_baseline_says_when_only_holm_removes_a_winner():
     assert sentence.endswith("; not after Holm's correction) from Y")
 
 
+def test_against_baseline_words_the_winner_by_better():
+    base = [0.30, 0.32, 0.28, 0.31]
+    family = {
+        "low vs base, Brier": stats.compare([0.20, 0.21, 0.19, 0.22], base, better="lower"),
+        "high vs base, Brier": stats.compare([0.40, 0.43, 0.39, 0.41], base, better="lower"),
+    }
+    assert family["low vs base, Brier"].verdict == "a"  # lower is better: "low" wins
+    assert family["high vs base, Brier"].verdict == "b"
+    sentence = stats.against_baseline(family, "Brier", "plain BCE")
+    assert sentence.startswith("on Brier, low (")
+    assert ") scores lower than plain BCE; high (" in sentence
+    assert sentence.endswith(") scores higher than it")
+
+
+def test_against_baseline_refuses_mixed_baselines():
+    one = stats.compare([0.5, 0.6, 0.7], [0.4, 0.5, 0.6], better="higher")
+    family = {"A vs BCE, AP": one, "B vs BCE, AP": one, "C vs focal, AP": one}
+    with pytest.raises(ValueError, match="'C vs focal, AP' names 'focal'") as info:
+        stats.against_baseline(family, "AP", "plain BCE")
+    assert "'A vs BCE, AP' names 'BCE'" in str(info.value)
+
+
 def dataclasses_replace(comparison, **changes):
     import dataclasses
 
@@ -253,7 +275,7 @@ def dataclasses_replace(comparison, **changes):
      "comparisons must be labelled 'X vs Y', got 'a against b, AP'"),
     ("family", "AP", TypeError, "comparisons must be a non-empty dict"),
     (None, "ROC-AUC", ValueError,
-     "metric must be one the labels name, ['AP', 'F1'], got 'ROC-AUC'"),
+     "metric must be one of the metrics the labels name, ['AP', 'F1'], got 'ROC-AUC'"),
     ({"a vs b": None}, "AP", ValueError,
      "comparisons must be labelled 'X vs Y, metric', got 'a vs b'"),
 ])
