@@ -1528,7 +1528,7 @@ def binary_report(y_validation, score_validation, y_test, score_test, *, from_lo
 
     Per scorer (e.g. one seed of a trained network): the threshold-free scores on the
     test rows, the threshold with the best ``metric`` on the validation rows
-    (:func:`best_threshold`) and the test scores at it and at 0.5:
+    (:func:`best_threshold` with ``midpoint=True``) and the test scores at it and at 0.5:
 
     .. math::
 
@@ -1536,10 +1536,20 @@ def binary_report(y_validation, score_validation, y_test, score_test, *, from_lo
         F_1 = \\frac{2PR}{P + R}, \\quad
         \\text{Brier} = \\frac1n\\sum_i (p_i - y_i)^2
 
-    Every score is scikit-learn's, through this module's checked wrappers
-    (:func:`average_precision`, :func:`roc_auc`, :func:`f1_at_threshold`,
-    :func:`recall_at_threshold`, :func:`brier_score`); ``accuracy`` is at
-    :math:`p > 0.5`.
+    One decision rule throughout, Keras's ``binary_accuracy``: a row is positive when
+    its score is strictly above the threshold, :math:`p > t` (accuracy and recall at
+    :math:`p > 0.5`, F1 and recall at :math:`p > \\hat t`).  The midpoint threshold
+    sits between two validation scores, so on the validation rows :math:`p > \\hat t`
+    and :math:`p \\ge \\hat t` split alike.  With ``from_logits`` the ranking
+    scores (AP, ROC-AUC) and the threshold are computed on the logits :math:`z`
+    themselves (:math:`\\sigma(z)` ties in float64 above :math:`z \\approx 37`),
+    the threshold reported as :math:`\\sigma(\\hat t)`, and mean p and Brier
+    on :math:`p = \\sigma(z)`.
+
+    AP, ROC-AUC, F1, recall and Brier are scikit-learn's, through this module's
+    checked wrappers (:func:`average_precision`, :func:`roc_auc`,
+    :func:`f1_at_threshold`, :func:`recall_at_threshold`, :func:`brier_score`, the
+    thresholded ones given the decisions); accuracy and mean p are NumPy means.
 
     Parameters
     ----------
@@ -1563,7 +1573,7 @@ def binary_report(y_validation, score_validation, y_test, score_test, *, from_lo
     -------
     pandas.DataFrame
         One row per scorer; columns ``accuracy``, ``AP``, ``ROC-AUC``,
-        ``threshold``, ``F1`` and ``recall`` (at the threshold), ``recall at
+        ``threshold`` (a probability), ``F1`` and ``recall`` (at the threshold), ``recall at
         0.5``, ``mean p``, ``Brier``.
 
     Raises
@@ -1584,8 +1594,8 @@ def binary_report(y_validation, score_validation, y_test, score_test, *, from_lo
     ...                        [0, 1, 1, 0], [[0.2, 0.8, 0.3, 0.1], [0.6, 0.9, 0.85, 0.2]])
     >>> report[["threshold", "F1", "recall", "recall at 0.5"]].round(3)
        threshold     F1  recall  recall at 0.5
-    0        0.6  0.667     0.5            0.5
-    1        0.8  1.000     1.0            1.0
+    0       0.50  0.667     0.5            0.5
+    1       0.55  0.800     1.0            1.0
     """
     import pandas as pd
 
@@ -1600,19 +1610,21 @@ def binary_report(y_validation, score_validation, y_test, score_test, *, from_lo
                          f"got {len(validation)} and {len(test)}")
     if index is not None and len(index) != len(test):
         raise ValueError(f"index must have one label per scorer ({len(test)}), got {len(index)}")
-    if from_logits:
-        validation, test = expit(validation), expit(test)
+    cut = 0.0 if from_logits else 0.5  # p > 0.5 is z > 0
     rows = []
-    for p_validation, p in zip(validation, test):
-        threshold = best_threshold(truth_validation, p_validation, metric=metric)
+    for s_validation, s in zip(validation, test):  # s: logits or probabilities, as given
+        p = expit(s) if from_logits else s
+        threshold = best_threshold(truth_validation, s_validation, metric=metric, midpoint=True)
+        # Keras's rule, s > t; as {0, 1} decisions, the scorers' s >= 0.5 keeps them as they are
+        at_threshold, at_default = (s > threshold).astype(float), (s > cut).astype(float)
         rows.append({
-            "accuracy": np.mean((p > 0.5) == truth),
-            "AP": average_precision(truth, p),
-            "ROC-AUC": roc_auc(truth, p),
-            "threshold": threshold,
-            "F1": f1_at_threshold(truth, p, threshold),
-            "recall": recall_at_threshold(truth, p, threshold),
-            "recall at 0.5": recall_at_threshold(truth, p, 0.5),
+            "accuracy": np.mean(at_default == truth),
+            "AP": average_precision(truth, s),
+            "ROC-AUC": roc_auc(truth, s),
+            "threshold": float(expit(threshold)) if from_logits else threshold,
+            "F1": f1_at_threshold(truth, at_threshold, 0.5),
+            "recall": recall_at_threshold(truth, at_threshold, 0.5),
+            "recall at 0.5": recall_at_threshold(truth, at_default, 0.5),
             "mean p": p.mean(),
             "Brier": brier_score(truth, p),
         })

@@ -864,14 +864,16 @@ def test_binary_report_is_the_scorers_row_by_row():
     from scipy.special import expit
 
     for k, (_, row) in enumerate(report.iterrows()):
-        p_val, p = expit(logits_val[k]), expit(logits_test[k, :, 0])
-        t = metrics.best_threshold(y_val, p_val)
-        assert row["threshold"] == t
-        assert row["AP"] == metrics.average_precision(y_test, p)
-        assert row["ROC-AUC"] == metrics.roc_auc(y_test, p)
-        assert row["F1"] == metrics.f1_at_threshold(y_test, p, t)
-        assert row["recall"] == metrics.recall_at_threshold(y_test, p, t)
-        assert row["recall at 0.5"] == metrics.recall_at_threshold(y_test, p, 0.5)
+        z_val, z = logits_val[k], logits_test[k, :, 0]
+        p = expit(z)
+        t = metrics.best_threshold(y_val, z_val, midpoint=True)  # on the logits
+        assert row["threshold"] == expit(t)
+        assert (z_val > t).sum() == (z_val >= t).sum()  # the cut sits between validation scores
+        assert row["AP"] == metrics.average_precision(y_test, z)  # ranked on z, not on expit(z)
+        assert row["ROC-AUC"] == metrics.roc_auc(y_test, z)
+        assert row["F1"] == metrics.f1_at_threshold(y_test, (z > t).astype(float), 0.5)
+        assert row["recall"] == metrics.recall_at_threshold(y_test, (z > t).astype(float), 0.5)
+        assert row["recall at 0.5"] == np.sum((p > 0.5) & (y_test == 1)) / y_test.sum()
         assert row["accuracy"] == np.mean((p > 0.5) == y_test)
         assert row["Brier"] == metrics.brier_score(y_test, p)
         assert row["mean p"] == p.mean()
@@ -879,7 +881,25 @@ def test_binary_report_is_the_scorers_row_by_row():
     one = metrics.binary_report(y_val, expit(logits_val[0]), y_test, expit(logits_test[0]),
                                 metric="balanced_accuracy")
     assert len(one) == 1 and one.loc[0, "threshold"] == metrics.best_threshold(
-        y_val, expit(logits_val[0]), metric="balanced_accuracy")
+        y_val, expit(logits_val[0]), metric="balanced_accuracy", midpoint=True)
+
+
+def test_binary_report_counts_a_score_at_the_threshold_as_keras_does():
+    # Keras's binary_accuracy: p > 0.5.  A score of exactly 0.5 is a negative, for recall too.
+    y = [0, 1, 1, 0]
+    report = metrics.binary_report(y, [0.1, 0.7, 0.4, 0.6], y, [0.2, 0.5, 0.9, 0.1])
+    assert report.loc[0, "recall at 0.5"] == 0.5 and report.loc[0, "accuracy"] == 0.75
+
+
+def test_binary_report_ranks_large_logits_without_ties():
+    # sigmoid(40) and sigmoid(45) are both 1.0 in float64; the logits still rank them
+    y_val, z_val = [0, 1, 0, 1], [-1.0, 2.0, 0.5, 3.0]
+    y, z = [0, 1, 0, 1], [38.0, 45.0, 40.0, 50.0]
+    from scipy.special import expit
+
+    assert expit(38.0) == expit(50.0) == 1.0
+    report = metrics.binary_report(y_val, z_val, y, z, from_logits=True)
+    assert report.loc[0, "AP"] == 1.0 and report.loc[0, "ROC-AUC"] == 1.0
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
