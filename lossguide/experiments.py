@@ -1953,7 +1953,8 @@ def choose_learning_rates(experiments, learning_rates, data, score, seeds=range(
     Raises
     ------
     TypeError, ValueError
-        For bad arguments (named in the message), or when every rate of an
+        For bad arguments (named in the message), two labels holding the same
+        experiment (the message names them), or when every rate of an
         experiment gave non-finite outputs.
 
     See Also
@@ -1980,6 +1981,13 @@ def choose_learning_rates(experiments, learning_rates, data, score, seeds=range(
         raise TypeError(f"experiments must be a non-empty dict {{label: experiment}}, got "
                         f"{experiments!r}")
     experiments = {label: _experiment_from(e) for label, e in experiments.items()}
+    labels_of = {}
+    for label, experiment in experiments.items():
+        labels_of.setdefault(experiment.name, []).append(label)
+    shared = {name: labels for name, labels in labels_of.items() if len(labels) > 1}
+    if shared:
+        raise ValueError("experiments must hold each experiment under one label only, got "
+                         + "; ".join(f"{name!r} under {labels}" for name, labels in shared.items()))
     if isinstance(learning_rates, Mapping):
         missing = [label for label in experiments if label not in learning_rates]
         if missing:

@@ -703,7 +703,8 @@ def precision_recall(y_true, scores, *, thresholds=None, axes=None, colours=None
     ------
     TypeError, ValueError
         For labels that are not {0, 1} with both classes, scores of another
-        length or not finite, thresholds or colours for labels not in ``scores``.
+        length or not finite, a threshold that is not one finite number, thresholds
+        or colours for labels not in ``scores``.
 
     Examples
     --------
@@ -745,6 +746,10 @@ def precision_recall(y_true, scores, *, thresholds=None, axes=None, colours=None
     unknown = [label for label in thresholds if label not in arrays]
     if unknown:
         raise ValueError(f"thresholds names {unknown}, which scores lacks; it has {list(arrays)}")
+    for label, threshold in thresholds.items():  # one finite number per scorer
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.number)) \
+                or not np.isfinite(threshold):
+            raise ValueError(f"thresholds[{label!r}] must be one finite number, got {threshold!r}")
     colours = _colours_for(list(arrays), colours)
     if axes is None:
         _, axes = _new_figure(2, width=10, height=4)

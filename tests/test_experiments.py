@@ -1206,6 +1206,16 @@ def test_choose_learning_rates_names_bad_arguments(kwargs, error, message):
         experiments.choose_learning_rates(**arguments)
 
 
+def test_choose_learning_rates_names_two_labels_of_one_experiment():
+    with pytest.raises(ValueError, match=re.escape(
+            "experiments must hold each experiment under one label only, got "
+            "'circles/binary_crossentropy' under ['BCE', 'plain']")):
+        experiments.choose_learning_rates(
+            {"BCE": "circles/binary_crossentropy", "plain": "circles/binary_crossentropy"},
+            [0.01], experiments.get("circles/binary_crossentropy").data(), _average_precision,
+            seeds=[0, 1])
+
+
 # ---------------------------------------------------------------------------
 # Label noise: fitted flips, their chance level, and a cross-fitted peak
 

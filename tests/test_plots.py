@@ -465,6 +465,13 @@ def test_precision_recall_draws_scikit_learns_curves_and_the_operating_points():
      ValueError, "thresholds names ['n'], which scores lacks; it has ['m']"),
     (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]}, colours={"n": "red"}),
      ValueError, "colours has no colour for ['m']; it has ['n']"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]}, thresholds={"m": np.nan}),
+     ValueError, "thresholds['m'] must be one finite number, got nan"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]},
+                                    thresholds={"m": [0.4, 0.5]}),
+     ValueError, "thresholds['m'] must be one finite number, got [0.4, 0.5]"),
+    (lambda: plots.precision_recall([0, 1, 1], {"m": [0.1, 0.2, 0.3]}, thresholds={"m": "0.5"}),
+     ValueError, "thresholds['m'] must be one finite number, got '0.5'"),
 ])
 def test_precision_recall_names_bad_input(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
