@@ -676,9 +676,12 @@ class Experiment:
         if options.get("pos_weight") == BALANCED:
             labels = _row_classes(y_train)
             n_positive = int((labels == 1).sum())
-            if n_positive == 0:
-                raise ValueError("loss_options['pos_weight'] = 'balanced' needs at least one "
-                                 "positive row in y_train, got none")
+            n_negative = int((labels == 0).sum())
+            if n_positive == 0 or n_negative == 0:
+                # pos_weight = 0 would switch every positive's loss off without a word.
+                missing = "positive" if n_positive == 0 else "negative"
+                raise ValueError(f"loss_options['pos_weight'] = 'balanced' needs at least one "
+                                 f"{missing} row in y_train, got none")
             options["pos_weight"] = int((labels == 0).sum()) / n_positive
         return options
 
@@ -830,6 +833,11 @@ def _row_classes(y_train):
             from None
     if y.size == 0:
         raise ValueError("y_train must hold at least one row, got none")
+    if not np.isfinite(y).all():
+        # NaN would become a class of its own (int64 of NaN), silently.
+        position = int(np.argmin(np.isfinite(y).ravel()))
+        raise ValueError(f"y_train must be finite, got {y.ravel()[position]} at flat "
+                         f"position {position}")
     if y.ndim > 1:
         y = y.argmax(axis=-1) if y.shape[-1] != 1 else y[..., 0]
     return np.round(y).astype(np.int64)
@@ -2061,6 +2069,10 @@ def _noisy_split(result):
     if result.experiment.targets not in ("int", "onehot"):
         raise ValueError(f"result must have class targets ('int' or 'onehot'), got "
                          f"{result.experiment.targets!r}")
+    if not np.any(data.noise.flipped):
+        # A share of no rows would be 0 / 0: NaN with only a RuntimeWarning.
+        raise ValueError(f"result of {result.experiment.name!r} was trained on a split with no "
+                         "flipped row (data.noise.flipped is all False): no share to compute")
     return data
 
 
@@ -2122,8 +2134,9 @@ def flipped_labels_fitted_by_chance(result):
     """Per seed, the share :func:`flipped_labels_fitted` would find by accident.
 
     A flipped row the network gets wrong against its *true* label matches the
-    given wrong label by chance :math:`1/(K - 1)` (K classes; exact for
-    symmetric noise):
+    given wrong label with probability :math:`1/(K - 1)` if no row's own label
+    is fitted (K classes) — the expectation under **symmetric** noise, whose
+    given labels are uniform over the wrong classes:
 
     .. math:: c_k = \\frac{1}{K - 1}\\,\\frac{1}{|F|}
               \\sum_{i \\in F} [\\hat y_{k,i} \\ne y_i]
@@ -2138,10 +2151,15 @@ def flipped_labels_fitted_by_chance(result):
     pandas.Series
         Indexed by seed.
 
+    Under pair noise every flip goes to one class, which a network can learn as a
+    rule from clean rows, so there is no such chance level: a ``ValueError``.
+    With K = 2 the only wrong class is the given label, so this equals
+    :func:`flipped_labels_fitted` and "beyond chance" can never be detected.
+
     Raises
     ------
     TypeError, ValueError
-        As :func:`flipped_labels_fitted`.
+        As :func:`flipped_labels_fitted`, and for labels not flipped symmetrically.
 
     Examples
     --------
@@ -2155,6 +2173,10 @@ def flipped_labels_fitted_by_chance(result):
     import pandas as pd
 
     data = _noisy_split(result)
+    if data.noise.kind != "symmetric":
+        raise ValueError(
+            f"the chance level 1/(K - 1) holds for symmetric noise only, got labels flipped "
+            f"with kind {data.noise.kind!r}, whose flips all go to one class per class")
     true = _class_indices(data.noise.y_clean, data.targets)
     flipped = data.noise.flipped
     wrong = result.predict_classes(data.x_train)[:, flipped] != true[flipped]
@@ -2218,6 +2240,10 @@ def cross_fitted_peak(result, column=None):
     if column not in result.history.columns or column in ("seed", "epoch"):
         raise ValueError(f"column must be one of {list(result.history.columns[2:])}, got "
                          f"{column!r}")
+    if column.endswith(("_loss", "_mse")):
+        # The peak is the argmax: a loss column would pick the worst epoch.
+        raise ValueError(f"column must be one where higher is better, got {column!r} (a loss "
+                         "or squared error: lower is better)")
     curves = result.history.pivot(index="epoch", columns="seed", values=column)
     order = list(curves.columns)
     halves = (order[: len(order) // 2], order[len(order) // 2:])

@@ -1091,6 +1091,15 @@ def test_balanced_experiments_pickle_and_nothing_to_resolve_is_itself():
      "got none"),
     (lambda: experiments.get("imbalanced/binary_crossentropy_class_weight")
      .resolved_class_weight([]), ValueError, "y_train must hold at least one row, got none"),
+    (lambda: experiments.get("imbalanced/weighted_binary_crossentropy").resolved_loss_options(
+        [1, 1, 1]), ValueError,
+     "loss_options['pos_weight'] = 'balanced' needs at least one negative row in y_train, "
+     "got none"),
+    (lambda: experiments.get("imbalanced/binary_crossentropy_class_weight")
+     .resolved_class_weight([0.0, np.nan, 1.0]), ValueError,
+     "y_train must be finite, got nan at flat position 1"),
+    (lambda: experiments.get("imbalanced/weighted_binary_crossentropy").resolved_loss_options(
+        [0.0, np.inf, 1.0]), ValueError, "y_train must be finite, got inf at flat position 1"),
     (lambda: experiments.get("imbalanced/binary_crossentropy_class_weight")
      .resolved_class_weight(["a"]), TypeError, "y_train must be an array of numbers, got list"),
 ])
@@ -1278,6 +1287,19 @@ def test_cross_fitted_peak_takes_each_half_at_the_other_halfs_best_epoch(noisy_b
         experiments.run("regression/huber", [0, 1], epochs=1)), ValueError,
      "column is needed for a 'mse' experiment (higher must be better), e.g. "
      "column='test_accuracy'"),
+    (lambda r: experiments.cross_fitted_peak(r, "test_loss"), ValueError,
+     "column must be one where higher is better, got 'test_loss' (a loss or squared error: "
+     "lower is better)"),
+    (lambda r: experiments.flipped_labels_fitted_by_chance(experiments.run(
+        "blobs/sparse_categorical_crossentropy", [0], epochs=1,
+        data=datasets.flip_labels(datasets.blobs(), 0.4, kind="pair"))), ValueError,
+     "the chance level 1/(K - 1) holds for symmetric noise only, got labels flipped with kind "
+     "'pair', whose flips all go to one class per class"),
+    (lambda r: experiments.flipped_labels_fitted(experiments.run(
+        "blobs/sparse_categorical_crossentropy", [0], epochs=1,
+        data=datasets.flip_labels(datasets.blobs(), 0.0))), ValueError,
+     "result of 'blobs/sparse_categorical_crossentropy' was trained on a split with no flipped "
+     "row (data.noise.flipped is all False): no share to compute"),
 ])
 def test_label_noise_functions_name_bad_input(noisy_blobs_run, call, error, message):
     with pytest.raises(error, match=re.escape(message)):
