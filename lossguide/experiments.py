@@ -1937,7 +1937,8 @@ def choose_learning_rates(experiments, learning_rates, data, score, seeds=range(
     experiments : mapping of str to Experiment or str
         ``{label: experiment}``; the labels key the results.
     learning_rates : sequence of float, or mapping of label to sequence of float
-        One grid for every experiment, or one per label.
+        One grid for every experiment, or one per label.  Of equal mean scores
+        the first rate of the grid wins (the smallest, for an increasing grid).
     data : lossguide.datasets.Split or mapping of label to Split
         Trained on its training rows; its test rows choose the rate.  One split
         for every experiment, or one per label (e.g. targets encoded for each loss).

@@ -1440,8 +1440,19 @@ def _best_binary_threshold(truth, score, metric, midpoint=False):
     threshold = float(thresholds[best].min())  # ties: the lowest threshold, the most recall
     if midpoint:
         lower = score[score < threshold]
-        if lower.size:
-            return float((lower.max() + threshold) / 2)
+        if not lower.size:
+            # No lower score: the float just below, so s > cut keeps every row s >= threshold.
+            return float(np.nextafter(threshold, -np.inf))
+        below = lower.max()
+        with np.errstate(over="ignore"):  # inf near the float64 maximum: replaced below
+            cut = (below + threshold) / 2
+        if not below < cut < threshold:
+            # (a + b) / 2 overflows near the float64 maximum; a + (b - a) / 2 does not.
+            cut = below + (threshold - below) / 2
+        if not below < cut < threshold:
+            # Adjacent floats: no number lies between; s > below is still s >= threshold.
+            cut = below
+        return float(cut)
     return threshold
 
 
@@ -1467,10 +1478,12 @@ def best_threshold(y_true, y_score, *, metric="f1", midpoint=False) -> float | n
         :math:`J` shifted.
     midpoint : bool, default False
         Return the cut halfway between the best threshold :math:`s_{(j)}` and the
-        next lower observed score, :math:`(s_{(j-1)} + s_{(j)})/2`: the same split
-        of the rows given, for ``s > t`` and ``s >= t`` alike, and a cut that
-        does not sit on a training score (the best threshold itself when no
-        score is lower).
+        next lower observed score, :math:`(s_{(j-1)} + s_{(j)})/2`: a cut that
+        does not sit on an observed score, so ``s > t`` (Keras's rule) and
+        ``s >= t`` split the rows given alike.  When no score is lower, the float
+        just below the best threshold; when the two scores are adjacent floats,
+        the lower one (no number lies between: then only ``s > t`` gives the
+        best split).
 
     Returns
     -------

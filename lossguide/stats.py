@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 import numbers
 
 import numpy as np
@@ -419,15 +420,16 @@ def spread(values, digits: int = 3) -> str:
 
 
 def _check_comparisons(comparisons):
-    if not isinstance(comparisons, dict) or not comparisons:
-        raise TypeError(f"comparisons must be a non-empty dict of label -> Comparison, got "
+    if not isinstance(comparisons, Mapping) or not comparisons:
+        raise TypeError(f"comparisons must be a non-empty mapping of label -> Comparison, got "
                         f"{type(comparisons).__name__}")
     for label, c in comparisons.items():
         if not isinstance(c, Comparison):
             raise TypeError(f"comparisons[{label!r}] must be a Comparison, got "
                             f"{type(c).__name__}")
-        if not isinstance(label, str) or " vs " not in label:
-            raise ValueError(f"comparisons must be labelled 'X vs Y', got {label!r}")
+        if not isinstance(label, str) or label.count(" vs ") != 1:
+            # "A vs B vs C" would be read as "A" against "B vs C".
+            raise ValueError(f"comparisons must be labelled 'X vs Y' (one ' vs '), got {label!r}")
 
 
 def against_baseline(comparisons, metric: str, baseline: str) -> str:

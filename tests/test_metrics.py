@@ -940,7 +940,17 @@ def test_best_threshold_midpoint_is_the_cut_between_neighbouring_scores():
         np.testing.assert_array_equal(p > cut, p >= t)
     # the best threshold is the lowest score (every row positive): no lower score, itself
     assert metrics.best_threshold([0, 1, 1], [0.1, 0.1, 0.3]) == 0.1
-    assert metrics.best_threshold([0, 1, 1], [0.1, 0.1, 0.3], midpoint=True) == 0.1
+    # No lower score (every row is predicted positive): the float just below, so s > cut
+    # keeps every row, as s >= 0.1 does.
+    cut = metrics.best_threshold([0, 1, 1], [0.1, 0.1, 0.3], midpoint=True)
+    assert cut == np.nextafter(0.1, -np.inf)
+    assert (np.array([0.1, 0.1, 0.3]) > cut).all()
+    # Near the float64 maximum the midpoint must not overflow.
+    big = metrics.best_threshold([0, 1], [1e308, 1.7e308], midpoint=True)
+    assert np.isfinite(big) and 1e308 < big < 1.7e308
+    # Adjacent floats: the lower score, so s > cut is the best split.
+    low, high = 1.0, np.nextafter(1.0, 2.0)
+    assert metrics.best_threshold([0, 1], [low, high], midpoint=True) == low
     assert metrics.best_threshold([0, 1, 1], [0.1, 0.2, 0.3], midpoint=True) == 0.15000000000000002
     with pytest.raises(TypeError, match=re.escape("midpoint must be True or False, got 1")):
         metrics.best_threshold([0, 1], [0.1, 0.9], midpoint=1)

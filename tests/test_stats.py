@@ -268,12 +268,12 @@ def dataclasses_replace(comparison, **changes):
 
 
 @pytest.mark.parametrize("comparisons, metric, error, message", [
-    ([], "AP", TypeError, "comparisons must be a non-empty dict of label -> Comparison, got list"),
+    ([], "AP", TypeError, "comparisons must be a non-empty mapping of label -> Comparison, got list"),
     ({"a vs b, AP": 0.3}, "AP", TypeError, "comparisons['a vs b, AP'] must be a Comparison, "
      "got float"),
     ({"a against b, AP": None}, "AP", ValueError,
-     "comparisons must be labelled 'X vs Y', got 'a against b, AP'"),
-    ("family", "AP", TypeError, "comparisons must be a non-empty dict"),
+     "comparisons must be labelled 'X vs Y' (one ' vs '), got 'a against b, AP'"),
+    ("family", "AP", TypeError, "comparisons must be a non-empty mapping"),
     (None, "ROC-AUC", ValueError,
      "metric must be one of the metrics the labels name, ['AP', 'F1'], got 'ROC-AUC'"),
     ({"a vs b": None}, "AP", ValueError,
@@ -298,5 +298,17 @@ def test_verdicts_lists_winners_and_open_pairs():
         2, "A over B, D over C", "E and F")
     assert stats.verdicts({"E vs F": tie}) == (0, "none", "E and F")
     assert stats.verdicts({"A vs B": won}) == (1, "A over B", "none")
-    with pytest.raises(ValueError, match=re.escape("comparisons must be labelled 'X vs Y', got 'A'")):
+    with pytest.raises(ValueError, match=re.escape("comparisons must be labelled 'X vs Y' (one ' vs '), got 'A'")):
         stats.verdicts({"A": won})
+
+
+def test_verdicts_reads_any_mapping_and_rejects_a_label_with_two_vs():
+    import types
+
+    tie = stats.compare([1.0, 2.0, 3.0], [1.1, 1.9, 3.2])
+    other = stats.compare([1.0, 2.0, 3.0], [1.2, 1.8, 3.1])
+    family = types.MappingProxyType({"E vs F": tie, "G vs H": other})
+    assert stats.verdicts(family) == (0, "none", "E and F; G and H")
+    with pytest.raises(ValueError, match=re.escape(
+            "comparisons must be labelled 'X vs Y' (one ' vs '), got 'A vs B vs C'")):
+        stats.verdicts({"A vs B vs C": tie})
